@@ -1,0 +1,240 @@
+/**
+ * Configuration from the environment, validated once at start.
+ *
+ * Each section is loaded on its own (`loadNcpConfig`, `loadRedisConfig`, ...), so a producer
+ * that never calls NCP does not need NCP credentials. Every error names the variable at fault.
+ */
+import { readFileSync } from 'node:fs';
+import { DEFAULTS, NCP_SITES, type NcpSite } from './defaults.ts';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'ERR_CONFIG';
+  /** The environment variable at fault. */
+  readonly variable: string;
+
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.variable = variable;
+  }
+}
+
+export interface NcpConfig {
+  accessKey: string;
+  /** Never logged: every logger redacts `secretKey`. */
+  secretKey: string;
+  /** Scheme, host and optional port; the path comes from the API family. */
+  apiUrl: string;
+  /** Region applied to requests that carry none; undefined lets NCP choose its default. */
+  region: string | undefined;
+  responseFormat: 'json' | 'xml';
+  timeoutMs: number;
+  maxResponseBytes: number;
+}
+
+export interface RedisConfig {
+  url: string;
+  /** BullMQ key prefix; `{ncp}` keeps every key in one Redis Cluster slot. */
+  prefix: string;
+}
+
+export interface WorkerConfig {
+  concurrency: number;
+  /** Calls per second across every worker; see `rate-limit.ts` for fractional limits. */
+  rateLimit: number;
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Longest one attempt may wait out global throttling before it counts as failed. */
+  throttleMaxWaitMs: number;
+  shutdownTimeoutMs: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  maxStalledCount: number;
+}
+
+export interface LogConfig {
+  level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export function loadNcpConfig(env: Env = process.env): NcpConfig {
+  return {
+    accessKey: secret(env, 'NCP_ACCESS_KEY'),
+    secretKey: secret(env, 'NCP_SECRET_KEY'),
+    apiUrl: apiUrl(env),
+    region: optionalMatch(env, 'NCP_REGION', /^[A-Z]{2,8}$/, 'an NCP region code such as KR'),
+    responseFormat: oneOf(env, 'NCP_RESPONSE_FORMAT', ['json', 'xml'], DEFAULTS.responseFormat),
+    timeoutMs: integer(env, 'NCP_TIMEOUT_MS', DEFAULTS.timeoutMs, { min: 1 }),
+    maxResponseBytes: integer(env, 'NCP_MAX_RESPONSE_BYTES', DEFAULTS.maxResponseBytes, {
+      min: 1024,
+    }),
+  };
+}
+
+export function loadRedisConfig(env: Env = process.env): RedisConfig {
+  const url = env.REDIS_URL?.trim() || DEFAULTS.redisUrl;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('REDIS_URL', 'is not a URL (expected redis://host:port or rediss://...)');
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new ConfigError('REDIS_URL', `has scheme ${parsed.protocol}, expected redis: or rediss:`);
+  }
+  const prefix = env.QUEUE_PREFIX?.trim() || DEFAULTS.queuePrefix;
+  if (prefix.includes(':')) {
+    throw new ConfigError('QUEUE_PREFIX', 'must not contain ":" (BullMQ adds its own)');
+  }
+  return { url, prefix };
+}
+
+export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
+  const backoffBaseMs = integer(env, 'EXPORT_BACKOFF_BASE_MS', DEFAULTS.backoffBaseMs, { min: 0 });
+  const backoffMaxMs = integer(env, 'EXPORT_BACKOFF_MAX_MS', DEFAULTS.backoffMaxMs, { min: 0 });
+  if (backoffMaxMs < backoffBaseMs) {
+    throw new ConfigError(
+      'EXPORT_BACKOFF_MAX_MS',
+      `(${backoffMaxMs}) must not be below EXPORT_BACKOFF_BASE_MS (${backoffBaseMs})`,
+    );
+  }
+  return {
+    concurrency: integer(env, 'WORKER_CONCURRENCY', DEFAULTS.concurrency, { min: 1, max: 1000 }),
+    rateLimit: decimal(env, 'NCP_RATE_LIMIT', DEFAULTS.rateLimit, { min: 0.001, max: 100_000 }),
+    maxAttempts: integer(env, 'EXPORT_MAX_ATTEMPTS', DEFAULTS.maxAttempts, { min: 1, max: 100 }),
+    backoffBaseMs,
+    backoffMaxMs,
+    throttleMaxWaitMs: integer(env, 'EXPORT_THROTTLE_MAX_WAIT_MS', DEFAULTS.throttleMaxWaitMs, {
+      min: 0,
+    }),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULTS.shutdownTimeoutMs, { min: 0 }),
+    lockDurationMs: integer(env, 'WORKER_LOCK_DURATION_MS', DEFAULTS.lockDurationMs, {
+      min: 1000,
+    }),
+    stalledIntervalMs: integer(env, 'WORKER_STALLED_INTERVAL_MS', DEFAULTS.stalledIntervalMs, {
+      min: 500,
+    }),
+    maxStalledCount: integer(env, 'WORKER_MAX_STALLED_COUNT', DEFAULTS.maxStalledCount, {
+      min: 0,
+    }),
+  };
+}
+
+export function loadLogConfig(env: Env = process.env): LogConfig {
+  return {
+    level: oneOf(
+      env,
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      DEFAULTS.logLevel,
+    ),
+  };
+}
+
+/** Reads `NAME`, or the file named by `NAME_FILE` (container secrets), but not both. */
+function secret(env: Env, name: string): string {
+  const fileVar = `${name}_FILE`;
+  const direct = env[name];
+  const file = env[fileVar];
+  if (direct && file) {
+    throw new ConfigError(name, `is set together with ${fileVar}; set only one`);
+  }
+  if (file) {
+    let content: string;
+    try {
+      content = readFileSync(file, 'utf8');
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new ConfigError(fileVar, `cannot read ${file} (${reason})`);
+    }
+    const value = content.trim();
+    if (!value) throw new ConfigError(fileVar, `file ${file} is empty`);
+    return value;
+  }
+  if (!direct?.trim()) {
+    throw new ConfigError(name, `is required (or ${fileVar} naming a file that holds it)`);
+  }
+  return direct.trim();
+}
+
+function apiUrl(env: Env): string {
+  const explicit = env.NCP_API_URL?.trim();
+  const site = env.NCP_SITE?.trim();
+  if (explicit && site) {
+    throw new ConfigError('NCP_SITE', 'is set together with NCP_API_URL; set only one');
+  }
+  if (site) {
+    if (!(site in NCP_SITES)) {
+      throw new ConfigError('NCP_SITE', `is "${site}", expected one of public, gov, fin`);
+    }
+    return NCP_SITES[site as NcpSite];
+  }
+  const value = explicit || NCP_SITES.public;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('NCP_API_URL', `"${value}" is not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError('NCP_API_URL', `has scheme ${url.protocol}, expected https:`);
+  }
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError('NCP_API_URL', 'must be scheme, host and port only (no path or query)');
+  }
+  return url.origin;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = env[name]?.trim();
+  if (!value) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(name, `is "${value}", expected one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+function optionalMatch(
+  env: Env,
+  name: string,
+  pattern: RegExp,
+  expected: string,
+): string | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  if (!pattern.test(value)) throw new ConfigError(name, `is "${value}", expected ${expected}`);
+  return value;
+}
+
+interface Bounds {
+  min?: number;
+  max?: number;
+}
+
+function integer(env: Env, name: string, fallback: number, bounds: Bounds): number {
+  const value = env[name]?.trim();
+  if (!value) return fallback;
+  if (!/^-?\d+$/.test(value)) throw new ConfigError(name, `is "${value}", expected an integer`);
+  return inBounds(name, Number(value), bounds);
+}
+
+function decimal(env: Env, name: string, fallback: number, bounds: Bounds): number {
+  const value = env[name]?.trim();
+  if (!value) return fallback;
+  if (!/^\d+(\.\d+)?$/.test(value)) {
+    throw new ConfigError(name, `is "${value}", expected a number such as 10 or 2.5`);
+  }
+  return inBounds(name, Number(value), bounds);
+}
+
+function inBounds(name: string, value: number, { min, max }: Bounds): number {
+  if (min !== undefined && value < min) {
+    throw new ConfigError(name, `is ${value}, must be at least ${min}`);
+  }
+  if (max !== undefined && value > max) {
+    throw new ConfigError(name, `is ${value}, must be at most ${max}`);
+  }
+  return value;
+}

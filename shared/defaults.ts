@@ -1,0 +1,30 @@
+/** Every default in one place. README's configuration table mirrors this file. */
+
+export const NCP_SITES = {
+  public: 'https://ncloud.apigw.ntruss.com',
+  gov: 'https://ncloud.apigw.gov-ntruss.com',
+  // The fin host for vcache is unverified; NCP documents it for vredis.
+  fin: 'https://fin-ncloud.apigw.fin-ntruss.com',
+} as const;
+
+export type NcpSite = keyof typeof NCP_SITES;
+
+export const DEFAULTS = {
+  responseFormat: 'json',
+  timeoutMs: 10_000,
+  /** NCP's answers to these calls are well under 1 KiB; lists stay far below this. */
+  maxResponseBytes: 4 * 1024 * 1024,
+  redisUrl: 'redis://127.0.0.1:6379',
+  queuePrefix: 'bull',
+  concurrency: 16,
+  rateLimit: 10,
+  maxAttempts: 8,
+  backoffBaseMs: 1_000,
+  backoffMaxMs: 300_000,
+  throttleMaxWaitMs: 600_000,
+  shutdownTimeoutMs: 30_000,
+  lockDurationMs: 30_000,
+  stalledIntervalMs: 30_000,
+  maxStalledCount: 3,
+  logLevel: 'info',
+} as const satisfies Record<string, string | number>;

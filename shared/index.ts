@@ -1,0 +1,5 @@
+/** Public API of ncp-cache-export's shared layer: the contract, configuration and NCP client. */
+export * from './config.ts';
+export * from './contract.ts';
+export * from './defaults.ts';
+export * from './ncp/errors.ts';
