@@ -44,7 +44,8 @@ export interface WorkerConfig {
   concurrency: number;
   /** Calls per second across every worker; see `rate-limit.ts` for fractional limits. */
   rateLimit: number;
-  maxAttempts: number;
+  /** Widens the rate-limit window so calls in transit never exceed the limit at NCP. */
+  rateGuardMs: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
   /** Longest one attempt may wait out global throttling before it counts as failed. */
@@ -53,6 +54,17 @@ export interface WorkerConfig {
   lockDurationMs: number;
   stalledIntervalMs: number;
   maxStalledCount: number;
+}
+
+/** How export jobs are enqueued and kept; producers apply it, workers default to it. */
+export interface JobPolicy {
+  maxAttempts: number;
+  /** Finished exports are kept this long; enqueueing the same export meanwhile adds nothing. */
+  keepCompletedSeconds: number;
+  /** Failed exports are kept this long for `retry` and inspection. */
+  keepFailedSeconds: number;
+  /** Outcome records are kept this long; undefined keeps them all. */
+  keepOutcomesSeconds: number | undefined;
 }
 
 export interface LogConfig {
@@ -64,13 +76,18 @@ export function loadNcpConfig(env: Env = process.env): NcpConfig {
     accessKey: secret(env, 'NCP_ACCESS_KEY'),
     secretKey: secret(env, 'NCP_SECRET_KEY'),
     apiUrl: apiUrl(env),
-    region: optionalMatch(env, 'NCP_REGION', /^[A-Z]{2,8}$/, 'an NCP region code such as KR'),
+    region: loadDefaultRegion(env),
     responseFormat: oneOf(env, 'NCP_RESPONSE_FORMAT', ['json', 'xml'], DEFAULTS.responseFormat),
     timeoutMs: integer(env, 'NCP_TIMEOUT_MS', DEFAULTS.timeoutMs, { min: 1 }),
     maxResponseBytes: integer(env, 'NCP_MAX_RESPONSE_BYTES', DEFAULTS.maxResponseBytes, {
       min: 1024,
     }),
   };
+}
+
+/** NCP_REGION: the region for requests that name none; producers need it without NCP keys. */
+export function loadDefaultRegion(env: Env = process.env): string | undefined {
+  return optionalMatch(env, 'NCP_REGION', /^[A-Z]{2,8}$/, 'an NCP region code such as KR');
 }
 
 export function loadRedisConfig(env: Env = process.env): RedisConfig {
@@ -103,7 +120,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   return {
     concurrency: integer(env, 'WORKER_CONCURRENCY', DEFAULTS.concurrency, { min: 1, max: 1000 }),
     rateLimit: decimal(env, 'NCP_RATE_LIMIT', DEFAULTS.rateLimit, { min: 0.001, max: 100_000 }),
-    maxAttempts: integer(env, 'EXPORT_MAX_ATTEMPTS', DEFAULTS.maxAttempts, { min: 1, max: 100 }),
+    rateGuardMs: integer(env, 'NCP_RATE_GUARD_MS', DEFAULTS.rateGuardMs, { min: 0, max: 1000 }),
     backoffBaseMs,
     backoffMaxMs,
     throttleMaxWaitMs: integer(env, 'EXPORT_THROTTLE_MAX_WAIT_MS', DEFAULTS.throttleMaxWaitMs, {
@@ -119,6 +136,20 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     maxStalledCount: integer(env, 'WORKER_MAX_STALLED_COUNT', DEFAULTS.maxStalledCount, {
       min: 0,
     }),
+  };
+}
+
+export function loadJobPolicy(env: Env = process.env): JobPolicy {
+  const keepOutcomesDays = env.OUTCOME_KEEP_DAYS?.trim()
+    ? integer(env, 'OUTCOME_KEEP_DAYS', 0, { min: 1 })
+    : undefined;
+  return {
+    maxAttempts: integer(env, 'EXPORT_MAX_ATTEMPTS', DEFAULTS.maxAttempts, { min: 1, max: 100 }),
+    keepCompletedSeconds:
+      integer(env, 'EXPORT_KEEP_COMPLETED_HOURS', DEFAULTS.keepCompletedHours, { min: 0 }) * 3600,
+    keepFailedSeconds:
+      integer(env, 'EXPORT_KEEP_FAILED_HOURS', DEFAULTS.keepFailedHours, { min: 0 }) * 3600,
+    keepOutcomesSeconds: keepOutcomesDays === undefined ? undefined : keepOutcomesDays * 86_400,
   };
 }
 

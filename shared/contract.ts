@@ -121,8 +121,12 @@ const isoDate = z.iso.datetime({ offset: true });
 
 export const outcomeSchema = z
   .strictObject({
-    jobId: z.string(),
-    request: exportRequestSchema,
+    jobId: z.string().describe('Id of the export job; also the id of this outcome job.'),
+    request: z
+      .union([exportRequestSchema, z.record(z.string(), z.json())])
+      .describe(
+        'The validated request; for a job whose data broke the contract (error.code ERR_CONTRACT), the data as received.',
+      ),
     status: z.enum(['succeeded', 'failed']),
     attempts: z.int().min(1).describe('Attempts used, throttled calls not counted.'),
     httpStatus: z.int().nullable().describe('HTTP status of the last call; null if none answered.'),

@@ -1,0 +1,135 @@
+/**
+ * The producer library: validates export requests against the contract and enqueues them,
+ * de-duplicated by a job id derived from the request.
+ */
+import { type JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { JobPolicy, RedisConfig } from '../shared/config.ts';
+import {
+  ContractError,
+  EXPORT_JOB_NAME,
+  EXPORT_QUEUE,
+  type ExportRequest,
+  exportJobId,
+  type FieldIssue,
+  parseExportRequest,
+} from '../shared/contract.ts';
+import { connectOrExplain } from '../shared/redis.ts';
+
+/** The backoff type workers resolve to exponential backoff with full jitter. */
+export const BACKOFF_TYPE = 'ncp-jitter';
+
+export interface EnqueueOptions {
+  /** Adds the export again even if the same one is waiting, running or recently finished. */
+  force?: boolean;
+}
+
+export interface EnqueueResult {
+  jobId: string;
+  /** False when the same export was already queued or retained: nothing was added. */
+  added: boolean;
+  request: ExportRequest;
+}
+
+export interface ProducerOptions {
+  redis: RedisConfig;
+  policy: JobPolicy;
+  /** Filled into requests that carry no regionCode (NCP_REGION). */
+  defaultRegion?: string | undefined;
+}
+
+export class ExportProducer {
+  readonly queue: Queue;
+  private readonly connection: Redis;
+  private readonly options: ProducerOptions;
+
+  private constructor(connection: Redis, options: ProducerOptions) {
+    this.connection = connection;
+    this.options = options;
+    this.queue = new Queue(EXPORT_QUEUE, { connection, prefix: options.redis.prefix });
+  }
+
+  /** Connects to Redis, failing fast with a message naming REDIS_URL when it is unreachable. */
+  static async connect(options: ProducerOptions): Promise<ExportProducer> {
+    return new ExportProducer(await connectOrExplain(options.redis), options);
+  }
+
+  /**
+   * Validates every request, then enqueues them all; if any is invalid, nothing is enqueued
+   * and a {@link ContractError} names each bad field as `[index].field`.
+   */
+  async enqueue(requests: readonly unknown[], options: EnqueueOptions = {}): Promise<EnqueueResult[]> {
+    const valid: ExportRequest[] = [];
+    const issues: FieldIssue[] = [];
+    requests.forEach((data, index) => {
+      const parsed = parseExportRequest(data);
+      if (parsed.ok) valid.push(parsed.value);
+      else {
+        for (const issue of parsed.issues) {
+          issues.push({ field: `[${index}]${issue.field ? `.${issue.field}` : ''}`, message: issue.message });
+        }
+      }
+    });
+    if (issues.length > 0) throw new ContractError(issues);
+    return this.enqueueValid(valid, options);
+  }
+
+  /** Enqueues requests that already passed validation (e.g. streamed in by `bulk`). */
+  async enqueueValid(
+    requests: readonly ExportRequest[],
+    options: EnqueueOptions = {},
+  ): Promise<EnqueueResult[]> {
+    if (requests.length === 0) return [];
+    const timestamp = Date.now();
+    const forceSuffix = options.force ? `~f${timestamp.toString(36)}` : '';
+    const seen = new Set<string>();
+    const results: EnqueueResult[] = [];
+    const jobs: { name: string; data: ExportRequest; opts: JobsOptions }[] = [];
+    for (const input of requests) {
+      const request = this.withDefaults(input);
+      const jobId = exportJobId(request) + forceSuffix;
+      const firstInBatch = !seen.has(jobId);
+      seen.add(jobId);
+      results.push({ jobId, added: firstInBatch, request });
+      if (firstInBatch) jobs.push({ name: EXPORT_JOB_NAME, data: request, opts: this.jobOptions(jobId, timestamp) });
+    }
+    await this.queue.addBulk(jobs);
+
+    // BullMQ answers a duplicate id with the existing job, unchanged: a job is ours only if
+    // it carries the timestamp we just gave it.
+    const pipeline = this.connection.pipeline();
+    for (const job of jobs) pipeline.hget(this.jobKey(job.opts.jobId!), 'timestamp');
+    const stamps = (await pipeline.exec()) ?? [];
+    const ours = new Set(
+      jobs.filter((_, i) => Number(stamps[i]?.[1]) === timestamp).map((job) => job.opts.jobId),
+    );
+    for (const result of results) result.added &&= ours.has(result.jobId);
+    return results;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+    await this.connection.quit().catch(() => this.connection.disconnect());
+  }
+
+  private withDefaults(request: ExportRequest): ExportRequest {
+    const region = this.options.defaultRegion;
+    return request.regionCode || !region ? request : { ...request, regionCode: region };
+  }
+
+  private jobOptions(jobId: string, timestamp: number): JobsOptions {
+    const { policy } = this.options;
+    return {
+      jobId,
+      timestamp,
+      attempts: policy.maxAttempts,
+      backoff: { type: BACKOFF_TYPE },
+      removeOnComplete: { age: policy.keepCompletedSeconds },
+      removeOnFail: { age: policy.keepFailedSeconds },
+    };
+  }
+
+  private jobKey(jobId: string): string {
+    return `${this.options.redis.prefix}:${EXPORT_QUEUE}:${jobId}`;
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Assembles one worker process: a BullMQ worker on `cache-export`, the shared rate limiter,
+ * the NCP client and the outcome store, and closes them in order.
+ */
+import { Queue, Worker } from 'bullmq';
+import type { JobPolicy, NcpConfig, RedisConfig, WorkerConfig } from '../shared/config.ts';
+import { EXPORT_QUEUE, RESULTS_QUEUE } from '../shared/contract.ts';
+import type { Logger } from '../shared/logger.ts';
+import { createNcpClient, NcpError } from '../shared/ncp/index.ts';
+import { createRedis } from '../shared/redis.ts';
+import { backoffDelay } from './backoff.ts';
+import { buildOutcome, QueueOutcomeStore } from './outcome.ts';
+import { createExportProcessor, type ExportClient, type ExportResult } from './processor.ts';
+import { RateLimiter } from './rate-limit.ts';
+
+export interface ExportWorkerOptions {
+  ncp: NcpConfig;
+  redis: RedisConfig;
+  worker: WorkerConfig;
+  policy: JobPolicy;
+  logger: Logger;
+  /** Replaces the NCP client (tests). */
+  client?: ExportClient & { close?(): Promise<void> };
+}
+
+export interface ExportWorker {
+  readonly worker: Worker<unknown, ExportResult>;
+  readonly limiter: RateLimiter;
+  /**
+   * Stops taking jobs, hands back jobs still waiting for their turn, lets calls in flight
+   * finish, then closes every connection. With `force`, active jobs are abandoned to
+   * stalled-job recovery.
+   */
+  close(force?: boolean): Promise<void>;
+}
+
+export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
+  const { redis: redisConfig, worker: config, policy, logger } = options;
+  const connection = createRedis(redisConfig, 'worker');
+  connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+
+  const limiter = new RateLimiter(connection, {
+    callsPerSecond: config.rateLimit,
+    keyPrefix: `${redisConfig.prefix}:${EXPORT_QUEUE}`,
+    guardMs: config.rateGuardMs,
+  });
+  const resultsQueue = new Queue(RESULTS_QUEUE, { connection, prefix: redisConfig.prefix });
+  const exportQueue = new Queue(EXPORT_QUEUE, { connection, prefix: redisConfig.prefix });
+  resultsQueue.on('error', (error) => logger.warn({ err: error }, 'results queue error'));
+  const outcomes = new QueueOutcomeStore(resultsQueue);
+  const client = options.client ?? createNcpClient(options.ncp);
+  const shutdown = new AbortController();
+
+  const processor = createExportProcessor({
+    client,
+    limiter,
+    outcomes,
+    logger,
+    defaultRegion: options.ncp.region,
+    throttleMaxWaitMs: config.throttleMaxWaitMs,
+    shutdown: shutdown.signal,
+  });
+
+  // The worker's own connection: BullMQ duplicates it for the blocking fetch of the next job.
+  const workerConnection = createRedis(redisConfig, 'worker');
+  workerConnection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const worker = new Worker<unknown, ExportResult>(EXPORT_QUEUE, processor, {
+    connection: workerConnection,
+    prefix: redisConfig.prefix,
+    concurrency: config.concurrency,
+    lockDuration: config.lockDurationMs,
+    stalledInterval: config.stalledIntervalMs,
+    maxStalledCount: config.maxStalledCount,
+    // Defaults for jobs whose producer set none (systems enqueueing with plain BullMQ).
+    removeOnComplete: { age: policy.keepCompletedSeconds },
+    removeOnFail: { age: policy.keepFailedSeconds },
+    settings: {
+      backoffStrategy: (attemptsMade, _type, error) =>
+        backoffDelay(
+          { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
+          attemptsMade,
+          error instanceof NcpError ? error.retryAfterMs : undefined,
+        ),
+    },
+  });
+  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  worker.on('stalled', (jobId) => {
+    logger.warn({ jobId }, 'job stalled: its worker stopped renewing the lock; it runs again');
+    void recordStallFailure(jobId).catch((error) =>
+      logger.error({ err: error, jobId }, 'could not record the outcome of a stalled job'),
+    );
+  });
+
+  /** A job that stalled more than maxStalledCount times is failed by BullMQ, not by us. */
+  async function recordStallFailure(jobId: string): Promise<void> {
+    const job = await exportQueue.getJob(jobId);
+    if (!job || !(await job.isFailed())) return;
+    const now = new Date();
+    await outcomes.write(
+      buildOutcome({
+        job,
+        request: (job.data ?? {}) as Record<string, unknown>,
+        startedAt: new Date(job.processedOn ?? now.getTime()),
+        finishedAt: now,
+        error: {
+          kind: 'timeout',
+          code: 'STALLED',
+          message: `the job's worker stopped more than ${config.maxStalledCount} times while running it`,
+          retryable: true,
+        },
+      }),
+    );
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    worker,
+    limiter,
+    close(force = false) {
+      closing ??= (async () => {
+        shutdown.abort(new Error('worker is shutting down'));
+        await worker.close(force);
+        await Promise.all([resultsQueue.close(), exportQueue.close()]);
+        await client.close?.();
+        for (const redis of [connection, workerConnection]) {
+          await redis.quit().catch(() => redis.disconnect());
+        }
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,212 @@
+/**
+ * The export processor: a plain function of a BullMQ job, with its collaborators handed in,
+ * so its logic is tested without sockets.
+ *
+ * One attempt = validate, wait for the global rate limit, call NCP. A 429 pauses every
+ * worker and the call is repeated within the same attempt (throttling does not use up
+ * attempts) until `throttleMaxWaitMs` runs out. Transient errors end the attempt and BullMQ
+ * retries with backoff; auth, invalid and protocol errors end the job at once. The attempt
+ * that finishes the job for good writes its outcome before returning.
+ */
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import { type ExportRequest, formatFieldIssue, parseExportRequest } from '../shared/contract.ts';
+import { isRecord } from '../shared/json.ts';
+import type { Logger } from '../shared/logger.ts';
+import { NcpError, type NcpResponse } from '../shared/ncp/index.ts';
+import { buildOutcome, type FinishedCall, type OutcomeStore } from './outcome.ts';
+
+export interface ExportClient {
+  exportBackup(
+    request: ExportRequest,
+    options?: { signal?: AbortSignal; defaultRegion?: string },
+  ): Promise<NcpResponse>;
+}
+
+export interface CallLimiter {
+  acquire(signal?: AbortSignal, onWait?: (waitMs: number, paused: boolean) => void): Promise<void>;
+  /** Records a 429; returns the global pause now in force, in ms. */
+  throttled(retryAfterMs: number | undefined): Promise<number>;
+}
+
+export interface ProcessorDeps {
+  client: ExportClient;
+  limiter: CallLimiter;
+  outcomes: OutcomeStore;
+  logger: Logger;
+  /** Region for requests that carry none; undefined lets NCP choose. */
+  defaultRegion?: string | undefined;
+  /** Longest one attempt waits out throttling before it fails with kind `throttled`. */
+  throttleMaxWaitMs: number;
+  /** Aborts when the worker shuts down: waiting jobs are handed back, calls in flight finish. */
+  shutdown: AbortSignal;
+  now?: () => number;
+}
+
+export interface ExportResult {
+  requestId: string;
+  returnCode: string;
+  httpStatus: number;
+}
+
+type ExportJob = Job<unknown, ExportResult>;
+
+export function createExportProcessor(deps: ProcessorDeps) {
+  const now = deps.now ?? Date.now;
+
+  return async function processExport(job: ExportJob, token?: string): Promise<ExportResult> {
+    const startedAt = new Date(job.processedOn ?? now());
+    const maxAttempts = Math.max(1, job.opts.attempts ?? 1);
+    const log = deps.logger.child({
+      jobId: job.id,
+      queue: job.queueName,
+      attempt: `${job.attemptsMade + 1} of ${maxAttempts}`,
+    });
+
+    if (wasInterrupted(job)) {
+      const prior = await deps.outcomes.read(String(job.id));
+      if (prior) {
+        log.info({ status: prior.status }, 'outcome already written before an interruption');
+        return settleFromOutcome(prior);
+      }
+    }
+
+    const parsed = parseExportRequest(job.data);
+    if (!parsed.ok) {
+      const message = `job data breaks the export contract: ${parsed.issues.map(formatFieldIssue).join('; ')}`;
+      const request = isRecord(job.data) ? job.data : { data: job.data ?? null };
+      await finish(deps, log, {
+        job,
+        request,
+        startedAt,
+        finishedAt: new Date(now()),
+        error: { kind: 'invalid', code: 'ERR_CONTRACT', message, retryable: false },
+      });
+      throw new UnrecoverableError(message);
+    }
+    const request = parsed.value;
+    const callLog = log.child({ api: request.api, instanceNo: request.instanceNo });
+
+    let response: NcpResponse;
+    try {
+      response = await callNcp(deps, request, callLog, now);
+    } catch (error) {
+      if (deps.shutdown.aborted && !(error instanceof NcpError)) {
+        // Shutting down before the call was sent: hand the job back without using an attempt.
+        await job.moveToDelayed(now(), token);
+        throw new DelayedError('handed back on shutdown');
+      }
+      const ncpError = asNcpError(error);
+      const final = !ncpError.retryable || job.attemptsMade + 1 >= maxAttempts;
+      if (final) {
+        await finish(deps, callLog, {
+          job,
+          request,
+          startedAt,
+          finishedAt: new Date(now()),
+          error: { ...ncpError.toOutcomeError(), httpStatus: ncpError.httpStatus },
+        });
+      }
+      throw ncpError.retryable ? ncpError : new UnrecoverableError(ncpError.message);
+    }
+
+    await finish(deps, callLog, {
+      job,
+      request,
+      startedAt,
+      finishedAt: new Date(now()),
+      response,
+    });
+    return {
+      requestId: response.requestId,
+      returnCode: response.returnCode,
+      httpStatus: response.httpStatus,
+    };
+  };
+}
+
+/** One attempt's calls: repeated while NCP throttles, within `throttleMaxWaitMs`. */
+async function callNcp(
+  deps: ProcessorDeps,
+  request: ExportRequest,
+  log: Logger,
+  now: () => number,
+): Promise<NcpResponse> {
+  const giveUpAt = now() + deps.throttleMaxWaitMs;
+  for (let call = 1; ; call++) {
+    await deps.limiter.acquire(deps.shutdown);
+    const sentAt = performance.now();
+    try {
+      const response = await deps.client.exportBackup(request, {
+        defaultRegion: deps.defaultRegion,
+      });
+      log.info(
+        {
+          call,
+          httpStatus: response.httpStatus,
+          requestId: response.requestId,
+          durationMs: Math.round(performance.now() - sentAt),
+        },
+        'ncp export call succeeded',
+      );
+      return response;
+    } catch (error) {
+      const ncpError = asNcpError(error);
+      log.warn(
+        {
+          call,
+          httpStatus: ncpError.httpStatus,
+          requestId: ncpError.requestId,
+          kind: ncpError.kind,
+          code: ncpError.code,
+          durationMs: Math.round(performance.now() - sentAt),
+          err: ncpError,
+        },
+        'ncp export call failed',
+      );
+      if (ncpError.kind !== 'throttled') throw ncpError;
+      const pauseMs = await deps.limiter.throttled(ncpError.retryAfterMs);
+      if (now() + pauseMs > giveUpAt) throw ncpError;
+    }
+  }
+}
+
+async function finish(deps: ProcessorDeps, log: Logger, call: FinishedCall): Promise<void> {
+  const outcome = buildOutcome(call);
+  await deps.outcomes.write(outcome);
+  log.info(
+    { status: outcome.status, attempts: outcome.attempts, errorKind: outcome.error?.kind },
+    'export finished',
+  );
+}
+
+/**
+ * True when this job was started before without finishing that run (its worker died or lost
+ * the lock), so an outcome may already exist.
+ */
+function wasInterrupted(job: ExportJob): boolean {
+  return job.stalledCounter > 0 || job.attemptsStarted > job.attemptsMade + 1;
+}
+
+function settleFromOutcome(
+  outcome: Awaited<ReturnType<OutcomeStore['read']>> & object,
+): ExportResult {
+  if (outcome.status === 'succeeded') {
+    return {
+      requestId: outcome.requestId ?? '',
+      returnCode: outcome.returnCode ?? '0',
+      httpStatus: outcome.httpStatus ?? 200,
+    };
+  }
+  throw new UnrecoverableError(outcome.error?.message ?? 'export failed');
+}
+
+function asNcpError(error: unknown): NcpError {
+  if (error instanceof NcpError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  return new NcpError({
+    kind: 'network',
+    code: typeof code === 'string' ? code : 'WORKER_ERROR',
+    message: `unexpected error before NCP answered: ${(error as Error)?.message ?? String(error)}`,
+    cause: error,
+  });
+}
