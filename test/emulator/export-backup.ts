@@ -1,0 +1,82 @@
+/**
+ * `exportBackupToObjectStorage` of both families: checks the instance, the backup and the
+ * bucket against the seed, and on success hands back the export to record.
+ */
+import { API_FAMILIES, type ApiFamily } from '../../shared/contract.ts';
+import type { Action, ActionContext, ActionResult } from './routes.ts';
+import { quote, serviceError } from './service-errors.ts';
+
+const BACKUP_TYPES = ['SYSTEM', 'MANUAL'] as const;
+
+/** The export action, reached as `/vredis/v2/…` and `/vcache/v2/…`. */
+export const exportBackupAction: Action = {
+  name: 'exportBackupToObjectStorage',
+  responseRoot: 'exportBackupToObjectStorageResponse',
+  apis: ['vredis', 'vcache'],
+  params: (api: ApiFamily) => ({
+    required: ['fileName', 'bucketName', API_FAMILIES[api].instanceParam, 'backupTypeMode'],
+    optional: ['regionCode'],
+  }),
+  handle: exportBackup,
+};
+
+function exportBackup({ api, params, catalog, requestId }: ActionContext): ActionResult {
+  const instanceParam = API_FAMILIES[api].instanceParam;
+  const instanceNo = params.get(instanceParam)!;
+  const fileName = params.get('fileName')!;
+  const bucketName = params.get('bucketName')!;
+  const mode = params.get('backupTypeMode')!;
+  const regionCode = params.get('regionCode') || catalog.defaultRegion;
+
+  const backupTypeMode = BACKUP_TYPES.find((type) => type === mode);
+  if (backupTypeMode === undefined) {
+    return fail(
+      serviceError(
+        'invalidParameterValue',
+        `Invalid value for backupTypeMode: ${quote(mode)} (expected SYSTEM or MANUAL)`,
+      ),
+    );
+  }
+  if (!catalog.hasRegion(regionCode)) {
+    return fail(
+      serviceError(
+        'regionNotFound',
+        `Invalid regionCode: ${quote(regionCode)} is not a region (${catalog.regions.join(', ')})`,
+      ),
+    );
+  }
+  const instance = catalog.instance(api, instanceNo);
+  if (instance === undefined || instance.regionCode !== regionCode) {
+    return fail(
+      serviceError(
+        'instanceNotFound',
+        `Instance not found: ${instanceParam} ${quote(instanceNo)} does not exist in region ${regionCode}`,
+      ),
+    );
+  }
+  if (!instance.backups.some((b) => b.fileName === fileName && b.type === backupTypeMode)) {
+    return fail(
+      serviceError(
+        'backupNotFound',
+        `Backup not found: fileName ${quote(fileName)} is not a ${backupTypeMode} backup of ${instanceParam} ${instanceNo}`,
+      ),
+    );
+  }
+  if (!catalog.hasBucket(bucketName)) {
+    return fail(
+      serviceError(
+        'bucketNotFound',
+        `Bucket not found: bucketName ${quote(bucketName)} is not an Object Storage bucket of this account`,
+      ),
+    );
+  }
+  return {
+    ok: true,
+    value: { requestId, returnCode: '0', returnMessage: 'success' },
+    accepted: { api, regionCode, instanceNo, fileName, bucketName, backupTypeMode, requestId },
+  };
+}
+
+function fail(error: ReturnType<typeof serviceError>): ActionResult {
+  return { ok: false, error };
+}

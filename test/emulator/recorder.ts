@@ -1,0 +1,113 @@
+/**
+ * What the emulator counts and records: stats, sliding windows and accepted exports.
+ */
+import { SlidingWindow } from './sliding-window.ts';
+import { type AcceptedExport, type EmulatorStats, FAULT_NAMES, type FaultName } from './types.ts';
+
+/** Counters that are plain increments. */
+export type Counter = 'throttled' | 'badSignatures' | 'invalid' | 'notFound';
+
+/** Outcome of {@link Recorder.admit}: refused requests learn when a slot frees. */
+export type Admission = { admitted: true } | { admitted: false; waitMs: number };
+
+/** Stats, windows and exports of one emulator. Times are monotonic milliseconds. */
+export class Recorder {
+  readonly #windowMs: number;
+  readonly #arrivals: SlidingWindow;
+  readonly #admitted: SlidingWindow;
+  readonly #acceptedWindow: SlidingWindow;
+  #counters = emptyCounters();
+  #exports: AcceptedExport[] = [];
+  #seen = new Set<string>();
+  #duplicates = 0;
+
+  constructor(windowMs: number) {
+    this.#windowMs = windowMs;
+    this.#arrivals = new SlidingWindow(windowMs);
+    this.#admitted = new SlidingWindow(windowMs);
+    this.#acceptedWindow = new SlidingWindow(windowMs);
+  }
+
+  /** Length of the sliding windows, in milliseconds. */
+  get windowMs(): number {
+    return this.#windowMs;
+  }
+
+  /** Counts a request arriving at `now`. */
+  arrival(now: number): void {
+    this.#counters.requests++;
+    this.#arrivals.add(now);
+  }
+
+  /** Admits a request at `now` unless `limit` requests were admitted in the window. */
+  admit(now: number, limit: number | null): Admission {
+    if (limit !== null && this.#admitted.count(now) >= limit) {
+      const oldest = this.#admitted.oldest() ?? now;
+      return { admitted: false, waitMs: Math.max(0, oldest + this.#windowMs - now) };
+    }
+    this.#admitted.add(now);
+    return { admitted: true };
+  }
+
+  count(counter: Counter): void {
+    this.#counters[counter]++;
+  }
+
+  fault(name: FaultName): void {
+    this.#counters.faults[name]++;
+  }
+
+  /** Records an accepted export at monotonic time `now`. */
+  accept(entry: AcceptedExport, now: number): void {
+    const key = [
+      entry.api,
+      entry.regionCode,
+      entry.instanceNo,
+      entry.backupTypeMode,
+      entry.fileName,
+      entry.bucketName,
+    ].join('\u0000');
+    if (this.#seen.has(key)) this.#duplicates++;
+    this.#seen.add(key);
+    this.#exports.push(entry);
+    this.#counters.accepted++;
+    this.#acceptedWindow.add(now);
+  }
+
+  stats(): EmulatorStats {
+    return {
+      ...this.#counters,
+      faults: { ...this.#counters.faults },
+      maxPerSecond: this.#arrivals.max,
+      maxAcceptedPerSecond: this.#acceptedWindow.max,
+      duplicates: this.#duplicates,
+    };
+  }
+
+  exports(): AcceptedExport[] {
+    return this.#exports.map((entry) => ({ ...entry }));
+  }
+
+  /** Forgets everything recorded. */
+  reset(): void {
+    this.#counters = emptyCounters();
+    this.#exports = [];
+    this.#seen.clear();
+    this.#duplicates = 0;
+    this.#arrivals.clear();
+    this.#admitted.clear();
+    this.#acceptedWindow.clear();
+  }
+}
+
+function emptyCounters() {
+  return {
+    requests: 0,
+    accepted: 0,
+    throttled: 0,
+    badSignatures: 0,
+    invalid: 0,
+    notFound: 0,
+    faults: Object.fromEntries(FAULT_NAMES.map((name) => [name, 0])) as Record<FaultName, number>,
+  };
+}
