@@ -1,0 +1,143 @@
+/**
+ * Command line of the sandbox (`npm run sandbox -- …`), parsed with node:util parseArgs.
+ */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { FAULT_NAMES, type FaultName, type RetryAfterMode } from './types.ts';
+
+/** A command line the sandbox cannot run. */
+export class CliUsageError extends Error {
+  override readonly name = 'CliUsageError';
+  readonly code = 'ERR_EMULATOR_USAGE';
+}
+
+/** What the command line asks for. */
+export interface SandboxArgs {
+  port: number;
+  host: string;
+  seedPath: string;
+  rateLimit: number | null;
+  retryAfter: RetryAfterMode;
+  probability: Partial<Record<FaultName, number>>;
+  schedule: Array<FaultName | 'none'>;
+  slowMs: number | undefined;
+  latencyMs: number;
+  clockOffsetMs: number;
+}
+
+/** The example seed shipped beside this file. */
+export const EXAMPLE_SEED = fileURLToPath(new URL('./seed.example.json', import.meta.url));
+
+export const USAGE = `Usage: npm run sandbox -- [options]
+
+Runs the NCP API gateway emulator (exportBackupToObjectStorage of vredis and vcache).
+
+  --port <n>              TCP port, 0 for any free one (default 8080)
+  --host <address>        interface to listen on (default 127.0.0.1)
+  --seed <file>           seed JSON (default test/emulator/seed.example.json)
+  --rate <n>              admit at most n requests in any sliding second (default: no limit)
+  --retry-after <value>   Retry-After on 429: none, <seconds> or date (default none)
+  --fault <name>=<p>      inject a fault with probability p (0..1); repeatable
+  --schedule <a,b,...>    faults for the first requests, in order ('none' to skip one)
+  --slow-ms <ms>          delay of the 'slow' fault (default 15000)
+  --latency <ms>          added to every answer (default 0)
+  --clock-offset <ms>     the gateway clock runs this far ahead (negative: behind)
+  --help                  show this text
+
+Faults: ${FAULT_NAMES.join(', ')}.`;
+
+/**
+ * Parses the sandbox's arguments (without `node` and the script).
+ * @returns the settings, or `'help'` when help was asked for
+ * @throws CliUsageError with a message naming the bad argument
+ */
+export function parseSandboxArgs(argv: string[]): SandboxArgs | 'help' {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    values = parse(argv).values;
+  } catch (err) {
+    throw new CliUsageError((err as Error).message);
+  }
+  if (values.help) return 'help';
+  return {
+    port: integer('--port', values.port ?? '8080', 0, 65_535),
+    host: values.host ?? '127.0.0.1',
+    seedPath: values.seed ?? EXAMPLE_SEED,
+    rateLimit: values.rate === undefined ? null : integer('--rate', values.rate, 1),
+    retryAfter: retryAfter(values['retry-after'] ?? 'none'),
+    probability: probabilities(values.fault ?? []),
+    schedule: schedule(values.schedule),
+    slowMs: values['slow-ms'] === undefined ? undefined : integer('--slow-ms', values['slow-ms']),
+    latencyMs: integer('--latency', values.latency ?? '0'),
+    clockOffsetMs: integer('--clock-offset', values['clock-offset'] ?? '0', -1e12),
+  };
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      seed: { type: 'string' },
+      rate: { type: 'string' },
+      'retry-after': { type: 'string' },
+      fault: { type: 'string', multiple: true },
+      schedule: { type: 'string' },
+      'slow-ms': { type: 'string' },
+      latency: { type: 'string' },
+      'clock-offset': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+function integer(flag: string, text: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const value = /^-?[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new CliUsageError(`${flag} must be a whole number ${range}, got "${text}"`);
+  }
+  return value;
+}
+
+function retryAfter(text: string): RetryAfterMode {
+  if (text === 'none' || text === 'date') return text;
+  if (/^[0-9]+$/.test(text)) return Number(text);
+  throw new CliUsageError(`--retry-after must be none, a number of seconds or date, got "${text}"`);
+}
+
+function faultName(text: string, flag: string): FaultName {
+  const name = FAULT_NAMES.find((n) => n === text);
+  if (name === undefined) {
+    throw new CliUsageError(`${flag}: unknown fault "${text}" (one of ${FAULT_NAMES.join(', ')})`);
+  }
+  return name;
+}
+
+function probabilities(specs: string[]): Partial<Record<FaultName, number>> {
+  const result: Partial<Record<FaultName, number>> = {};
+  for (const spec of specs) {
+    const match = /^([a-z0-9]+)=([0-9]*\.?[0-9]+)$/.exec(spec);
+    if (!match) throw new CliUsageError(`--fault must look like name=probability, got "${spec}"`);
+    const name = faultName(match[1]!, '--fault');
+    const p = Number(match[2]);
+    if (p > 1) throw new CliUsageError(`--fault ${name}: probability must be from 0 to 1`);
+    if (name in result) throw new CliUsageError(`--fault ${name} given more than once`);
+    result[name] = p;
+  }
+  const sum = Object.values(result).reduce((a, b) => a + b, 0);
+  if (sum > 1 + 1e-9)
+    throw new CliUsageError(`--fault probabilities add up to ${sum}, more than 1`);
+  return result;
+}
+
+function schedule(text: string | undefined): Array<FaultName | 'none'> {
+  if (text === undefined || text === '') return [];
+  return text.split(',').map((part) => {
+    const name = part.trim();
+    return name === 'none' ? 'none' : faultName(name, '--schedule');
+  });
+}

@@ -1,0 +1,63 @@
+/**
+ * The sandbox: `npm run sandbox -- --port 8080 --rate 10 --fault http503=0.1 …`.
+ * Prints one line with the URL and the access keys (never a secret), runs until SIGINT or
+ * SIGTERM, then closes every connection and exits.
+ */
+import { CliUsageError, parseSandboxArgs, USAGE } from './cli-args.ts';
+import { EmulatorConfigError } from './config.ts';
+import { loadSeed, SeedError } from './seed.ts';
+import { startEmulator } from './server.ts';
+
+const FORCED_EXIT_MS = 5000;
+
+async function main(argv: string[]): Promise<void> {
+  const args = parseSandboxArgs(argv);
+  if (args === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  const seed = await loadSeed(args.seedPath);
+  const emulator = await startEmulator({
+    port: args.port,
+    host: args.host,
+    seed,
+    rateLimit: args.rateLimit,
+    retryAfter: args.retryAfter,
+    faults: { probability: args.probability, schedule: args.schedule, slowMs: args.slowMs },
+    latencyMs: args.latencyMs,
+    clockOffsetMs: args.clockOffsetMs,
+  });
+  const keys = seed.credentials.map((c) => c.accessKey).join(', ');
+  const limit = args.rateLimit === null ? 'no rate limit' : `rate limit ${args.rateLimit}/s`;
+  console.log(
+    `NCP emulator listening on ${emulator.url} (access key ${keys}; ${seed.instances.length} instances, ${seed.buckets.length} buckets; ${limit})`,
+  );
+  const stop = (signal: NodeJS.Signals): void => {
+    setTimeout(() => {
+      console.error(`NCP emulator: still closing ${FORCED_EXIT_MS} ms after ${signal}; exiting`);
+      process.exit(1);
+    }, FORCED_EXIT_MS).unref();
+    emulator.close().then(
+      () => console.log(`NCP emulator stopped (${signal})`),
+      (err: unknown) => {
+        console.error('NCP emulator: close failed:', err);
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof CliUsageError) {
+    console.error(`error: ${err.message}\n(--help lists the options)`);
+    process.exitCode = 2;
+  } else if (err instanceof SeedError || err instanceof EmulatorConfigError) {
+    console.error(`error: ${err.message}`);
+    process.exitCode = 1;
+  } else {
+    console.error('error: cannot start the NCP emulator:', (err as Error).message ?? err);
+    process.exitCode = 1;
+  }
+});
