@@ -13,6 +13,7 @@ import {
   exportJobId,
   type FieldIssue,
   parseExportRequest,
+  RESULTS_QUEUE,
 } from '../shared/contract.ts';
 import { connectOrExplain } from '../shared/redis.ts';
 
@@ -40,13 +41,17 @@ export interface ProducerOptions {
 
 export class ExportProducer {
   readonly queue: Queue;
-  private readonly connection: Redis;
+  /** The outcome records, for reading; workers write them. */
+  readonly resultsQueue: Queue;
+  /** The producer's Redis connection (shared by its queues). */
+  readonly redis: Redis;
   private readonly options: ProducerOptions;
 
   private constructor(connection: Redis, options: ProducerOptions) {
-    this.connection = connection;
+    this.redis = connection;
     this.options = options;
     this.queue = new Queue(EXPORT_QUEUE, { connection, prefix: options.redis.prefix });
+    this.resultsQueue = new Queue(RESULTS_QUEUE, { connection, prefix: options.redis.prefix });
   }
 
   /** Connects to Redis, failing fast with a message naming REDIS_URL when it is unreachable. */
@@ -75,29 +80,42 @@ export class ExportProducer {
   }
 
   /** Enqueues requests that already passed validation (e.g. streamed in by `bulk`). */
-  async enqueueValid(
+  enqueueValid(
     requests: readonly ExportRequest[],
     options: EnqueueOptions = {},
   ): Promise<EnqueueResult[]> {
-    if (requests.length === 0) return [];
+    const forceSuffix = options.force ? `~f${Date.now().toString(36)}` : '';
+    return this.add(
+      requests.map((input) => {
+        const request = this.withDefaults(input);
+        return { jobId: exportJobId(request) + forceSuffix, request };
+      }),
+    );
+  }
+
+  /**
+   * Adds jobs under the given ids; an id that exists already is reported as not added.
+   * `retry` uses this to add a re-run under the id that follows the failed run's.
+   */
+  async add(entries: readonly { jobId: string; request: ExportRequest }[]): Promise<EnqueueResult[]> {
+    if (entries.length === 0) return [];
     const timestamp = Date.now();
-    const forceSuffix = options.force ? `~f${timestamp.toString(36)}` : '';
     const seen = new Set<string>();
     const results: EnqueueResult[] = [];
     const jobs: { name: string; data: ExportRequest; opts: JobsOptions }[] = [];
-    for (const input of requests) {
-      const request = this.withDefaults(input);
-      const jobId = exportJobId(request) + forceSuffix;
+    for (const { jobId, request } of entries) {
       const firstInBatch = !seen.has(jobId);
       seen.add(jobId);
       results.push({ jobId, added: firstInBatch, request });
-      if (firstInBatch) jobs.push({ name: EXPORT_JOB_NAME, data: request, opts: this.jobOptions(jobId, timestamp) });
+      if (firstInBatch) {
+        jobs.push({ name: EXPORT_JOB_NAME, data: request, opts: this.jobOptions(jobId, timestamp) });
+      }
     }
     await this.queue.addBulk(jobs);
 
     // BullMQ answers a duplicate id with the existing job, unchanged: a job is ours only if
     // it carries the timestamp we just gave it.
-    const pipeline = this.connection.pipeline();
+    const pipeline = this.redis.pipeline();
     for (const job of jobs) pipeline.hget(this.jobKey(job.opts.jobId!), 'timestamp');
     const stamps = (await pipeline.exec()) ?? [];
     const ours = new Set(
@@ -107,9 +125,23 @@ export class ExportProducer {
     return results;
   }
 
+  /** Which of `jobIds` exist as jobs in any of `queues`. */
+  async existingIds(jobIds: readonly string[], queues: readonly string[]): Promise<Set<string>> {
+    const pipeline = this.redis.pipeline();
+    for (const jobId of jobIds) {
+      for (const queue of queues) pipeline.exists(`${this.options.redis.prefix}:${queue}:${jobId}`);
+    }
+    const answers = (await pipeline.exec()) ?? [];
+    return new Set(
+      jobIds.filter((_, i) =>
+        queues.some((_, q) => answers[i * queues.length + q]?.[1] === 1),
+      ),
+    );
+  }
+
   async close(): Promise<void> {
-    await this.queue.close();
-    await this.connection.quit().catch(() => this.connection.disconnect());
+    await Promise.all([this.queue.close(), this.resultsQueue.close()]);
+    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
   private withDefaults(request: ExportRequest): ExportRequest {

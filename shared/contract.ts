@@ -57,7 +57,7 @@ const instanceNoSchema = z
 
 const fileNameSchema = z
   .string({ error: 'must be a string' })
-  .min(1, 'must not be empty')
+  .min(1, { error: 'must not be empty', abort: true })
   .max(255, 'must be at most 255 characters')
   .regex(
     FILE_NAME,

@@ -41,7 +41,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
 
   const limiter = new RateLimiter(connection, {
     callsPerSecond: config.rateLimit,
-    keyPrefix: `${redisConfig.prefix}:${EXPORT_QUEUE}`,
+    queuePrefix: redisConfig.prefix,
     guardMs: config.rateGuardMs,
   });
   const resultsQueue = new Queue(RESULTS_QUEUE, { connection, prefix: redisConfig.prefix });

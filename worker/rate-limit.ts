@@ -11,6 +11,12 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { delay } from '../shared/delay.ts';
+import {
+  type LimiterKeys,
+  limiterKeys,
+  readThrottleState,
+  type ThrottleState,
+} from '../shared/limiter-keys.ts';
 
 export interface RateLimitWindow {
   /** Calls allowed within any window. */
@@ -75,23 +81,14 @@ return untilTs - now
 export interface RateLimiterOptions {
   /** Calls per second across all workers. */
   callsPerSecond: number;
-  /** Key prefix, e.g. `bull:cache-export`; keep BullMQ's hash tag for Redis Cluster. */
-  keyPrefix: string;
+  /** The queues' key prefix (QUEUE_PREFIX), e.g. `bull` or `{ncp}`. */
+  queuePrefix: string;
   /** @defaultValue 20 */
   guardMs?: number;
   /** First adaptive pause after a 429 without Retry-After. @defaultValue 1000 */
   adaptiveBaseMs?: number;
   /** Longest adaptive pause. @defaultValue 30000 */
   adaptiveMaxMs?: number;
-}
-
-export interface ThrottleState {
-  /** Remaining global pause in ms; 0 when calls flow. */
-  pausedForMs: number;
-  /** Calls granted within the current window. */
-  callsInWindow: number;
-  /** 429s in a row without Retry-After that set the adaptive pause. */
-  strikes: number;
 }
 
 /** The two scripts, registered on the connection so they run by SHA (EVALSHA). */
@@ -124,7 +121,7 @@ export class RateLimiter {
   readonly window: RateLimitWindow;
   private readonly redis: Redis | Cluster;
   private readonly scripts: LimiterCommands;
-  private readonly keys: { calls: string; pause: string; strikes: string };
+  private readonly keys: LimiterKeys;
   private readonly adaptiveBaseMs: number;
   private readonly adaptiveMaxMs: number;
   private sequence = 0;
@@ -134,11 +131,7 @@ export class RateLimiter {
     this.redis = redis;
     this.scripts = withLimiterCommands(redis);
     this.window = rateLimitWindow(options.callsPerSecond, options.guardMs ?? 20);
-    this.keys = {
-      calls: `${options.keyPrefix}:ncp:calls`,
-      pause: `${options.keyPrefix}:ncp:pause`,
-      strikes: `${options.keyPrefix}:ncp:strikes`,
-    };
+    this.keys = limiterKeys(options.queuePrefix);
     this.adaptiveBaseMs = options.adaptiveBaseMs ?? 1000;
     this.adaptiveMaxMs = options.adaptiveMaxMs ?? 30_000;
   }
@@ -180,17 +173,8 @@ export class RateLimiter {
     return Number(pause);
   }
 
-  async state(): Promise<ThrottleState> {
-    const [pauseTtl, calls, strikes] = await Promise.all([
-      this.redis.pttl(this.keys.pause),
-      this.redis.zcount(this.keys.calls, `(${Date.now() - this.window.windowMs}`, '+inf'),
-      this.redis.get(this.keys.strikes),
-    ]);
-    // The pause key outlives its deadline by one second, so it can be read after the fact.
-    return {
-      pausedForMs: Math.max(0, pauseTtl - 1000),
-      callsInWindow: calls,
-      strikes: Number(strikes ?? 0),
-    };
+  /** The throttle state every worker shares, as `status` shows it. */
+  state(): Promise<ThrottleState> {
+    return readThrottleState(this.redis, this.keys);
   }
 }

@@ -1,0 +1,27 @@
+/** What every command gets: its streams and environment, so tests run commands in-process. */
+import type { Env } from '../shared/config.ts';
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream;
+  env: Env;
+}
+
+/** An error the user can act on: printed as is, without a stack trace. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  readonly exitCode: number;
+
+  constructor(message: string, exitCode = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+/** Exit codes: 0 success, 1 failure at run time, 2 bad input (usage, config, contract). */
+export const EXIT = { ok: 0, failure: 1, badInput: 2 } as const;
+
+export function writeLine(stream: NodeJS.WritableStream, line = ''): void {
+  stream.write(`${line}\n`);
+}

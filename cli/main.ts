@@ -1,0 +1,80 @@
+/**
+ * `ncp-cache-export`: one binary for the worker and every producer command.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerBulk } from '../producer/cli/bulk.ts';
+import { registerEnqueue } from '../producer/cli/enqueue.ts';
+import { registerResults } from '../producer/cli/results.ts';
+import { registerRetry } from '../producer/cli/retry.ts';
+import { registerStatus } from '../producer/cli/status.ts';
+import { ConfigError } from '../shared/config.ts';
+import { ContractError } from '../shared/contract.ts';
+import { registerWorker } from '../worker/main.ts';
+import { CliError, type CliIo, EXIT, writeLine } from './context.ts';
+
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const program = new Command('ncp-cache-export')
+    .description(
+      'Export NCP Cloud DB for Cache backups to Object Storage through a rate-limited job queue.',
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+
+  const result = { exitCode: EXIT.ok as number };
+  const setExitCode = (code: number) => {
+    result.exitCode = Math.max(result.exitCode, code);
+  };
+  for (const register of [
+    registerWorker,
+    registerEnqueue,
+    registerBulk,
+    registerStatus,
+    registerResults,
+    registerRetry,
+  ]) {
+    register(program, io, setExitCode);
+  }
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return result.exitCode;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof CommanderError) {
+    // Help and version output end here too, with exit code 0.
+    return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+  }
+  if (error instanceof ConfigError) {
+    writeLine(io.stderr, `ncp-cache-export: configuration error: ${error.message}`);
+    return EXIT.badInput;
+  }
+  if (error instanceof ContractError) {
+    writeLine(io.stderr, 'ncp-cache-export: invalid export request:');
+    for (const issue of error.issues) writeLine(io.stderr, `  ${issue.field}: ${issue.message}`);
+    return EXIT.badInput;
+  }
+  if (error instanceof CliError) {
+    writeLine(io.stderr, `ncp-cache-export: ${error.message}`);
+    return error.exitCode;
+  }
+  writeLine(io.stderr, `ncp-cache-export: ${(error as Error)?.message ?? String(error)}`);
+  return EXIT.failure;
+}
+
+function processIo(): CliIo {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+}
+
+export type Register = (
+  program: Command,
+  io: CliIo,
+  setExitCode: (code: number) => void,
+) => void;

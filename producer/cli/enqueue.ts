@@ -1,0 +1,64 @@
+import type { Register } from '../../cli/main.ts';
+import { writeLine } from '../../cli/context.ts';
+import { ContractError } from '../../shared/contract.ts';
+import { withProducer } from './common.ts';
+
+interface EnqueueFlags {
+  api: string;
+  instance: string;
+  file: string;
+  bucket: string;
+  type: string;
+  region?: string;
+  meta?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+export const registerEnqueue: Register = (program, io) => {
+  program
+    .command('enqueue')
+    .description('enqueue one export; prints its job id')
+    .requiredOption('--api <api>', 'vredis or vcache')
+    .requiredOption('--instance <instanceNo>', 'instance number')
+    .requiredOption('--file <fileName>', 'backup file name')
+    .requiredOption('--bucket <bucketName>', 'Object Storage bucket')
+    .option('--type <backupTypeMode>', 'SYSTEM or MANUAL', 'SYSTEM')
+    .option('--region <regionCode>', 'region code (default: NCP_REGION, else NCP decides)')
+    .option('--meta <json>', 'JSON object echoed into the outcome')
+    .option('--force', 'export again even if the same export is queued or recently finished')
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: EnqueueFlags) => {
+      const request = {
+        api: flags.api,
+        instanceNo: flags.instance,
+        fileName: flags.file,
+        bucketName: flags.bucket,
+        backupTypeMode: flags.type,
+        ...(flags.region ? { regionCode: flags.region } : {}),
+        ...(flags.meta ? { meta: parseMeta(flags.meta) } : {}),
+      };
+      const [result] = await withProducer(io, (producer) =>
+        producer.enqueue([request], { force: flags.force ?? false }),
+      );
+      if (!result) return;
+      if (flags.json) {
+        writeLine(io.stdout, JSON.stringify({ jobId: result.jobId, added: result.added }));
+      } else {
+        writeLine(io.stdout, result.jobId);
+        if (!result.added) {
+          writeLine(io.stderr, 'duplicate: this export is already queued or recently finished (use --force to export again)');
+        }
+      }
+    });
+};
+
+function parseMeta(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ContractError([
+      { field: 'meta', message: `is not valid JSON (${(error as Error).message})` },
+    ]);
+  }
+}

@@ -1,0 +1,58 @@
+import type { Register } from '../../cli/main.ts';
+import type { Outcome } from '../../shared/contract.ts';
+import { eventStreamPosition, followOutcomes, readOutcomes } from '../outcomes.ts';
+import { withProducer } from './common.ts';
+import { parseChoice, parseKinds, parseSince } from './filters.ts';
+import { createOutcomeWriter, OUTCOME_FORMATS } from './outcome-format.ts';
+
+interface ResultsFlags {
+  status?: string;
+  since?: string;
+  kind?: string;
+  format?: string;
+  follow?: boolean;
+}
+
+export const registerResults: Register = (program, io) => {
+  program
+    .command('results')
+    .description('print outcome records (table on a terminal, JSON lines otherwise)')
+    .option('--status <status>', 'succeeded or failed')
+    .option('--since <iso>', 'only exports that finished at or after this time')
+    .option('--kind <kinds>', 'only failures of these error kinds, comma-separated')
+    .option('--format <format>', 'jsonl, csv or table')
+    .option('--follow', 'keep printing outcomes as they are written, until Ctrl-C')
+    .action(async (flags: ResultsFlags) => {
+      const filter = {
+        status: parseChoice('--status', flags.status, ['succeeded', 'failed'] as const),
+        since: parseSince(flags.since),
+        kinds: parseKinds(flags.kind),
+      };
+      const format =
+        parseChoice('--format', flags.format, OUTCOME_FORMATS) ??
+        (io.stdout.isTTY ? 'table' : 'jsonl');
+      await withProducer(io, async (producer) => {
+        const queue = producer.resultsQueue;
+        const writer = createOutcomeWriter(format, io.stdout);
+        const from = flags.follow ? await eventStreamPosition(producer.redis, queue) : '';
+        const shown = new Set<string>();
+        for await (const outcome of readOutcomes(queue, filter)) {
+          writer.write(outcome);
+          if (flags.follow) shown.add(outcome.jobId);
+        }
+        if (!flags.follow) return;
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        try {
+          for await (const outcome of followOutcomes(queue, filter, stop.signal, from, shown)) {
+            writer.write(outcome as Outcome);
+          }
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+      });
+    });
+};

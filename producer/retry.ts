@@ -1,0 +1,71 @@
+/**
+ * Re-runs of exports that failed for good. A re-run is a new job whose id follows the failed
+ * run's (`<id>~r1`, `<id>~r2`, ...), so each run keeps its own outcome, and retrying the same
+ * failure twice adds one re-run only.
+ */
+import type { ExportRequest, Outcome } from '../shared/contract.ts';
+import { EXPORT_QUEUE, parseExportRequest, RESULTS_QUEUE } from '../shared/contract.ts';
+import type { ExportProducer } from './producer.ts';
+import { type OutcomeFilter, readOutcomes } from './outcomes.ts';
+
+const RUN_SUFFIX = /^(.*)~r(\d+)$/;
+
+/** The id of the run after `jobId`. */
+export function nextRunId(jobId: string): string {
+  const match = RUN_SUFFIX.exec(jobId);
+  return match ? `${match[1]}~r${Number(match[2]) + 1}` : `${jobId}~r1`;
+}
+
+export interface RetryCandidate {
+  failedJobId: string;
+  jobId: string;
+  request: ExportRequest;
+}
+
+export interface RetrySkip {
+  jobId: string;
+  reason: string;
+}
+
+export interface RetryPlan {
+  retries: RetryCandidate[];
+  skipped: RetrySkip[];
+}
+
+export type RetrySelection =
+  | { all: true; filter: OutcomeFilter }
+  | { all: false; jobIds: readonly string[]; filter: OutcomeFilter };
+
+export async function planRetries(
+  producer: ExportProducer,
+  selection: RetrySelection,
+): Promise<RetryPlan> {
+  const plan: RetryPlan = { retries: [], skipped: [] };
+  const failed: Outcome[] = [];
+  const filter: OutcomeFilter = { ...selection.filter, status: 'failed' };
+  if (selection.all) {
+    for await (const outcome of readOutcomes(producer.resultsQueue, filter)) failed.push(outcome);
+  } else {
+    for (const jobId of selection.jobIds) {
+      const outcome = (await producer.resultsQueue.getJob(jobId))?.data as Outcome | undefined;
+      if (!outcome) plan.skipped.push({ jobId, reason: 'no outcome: it has not finished, or was never enqueued' });
+      else if (outcome.status !== 'failed') plan.skipped.push({ jobId, reason: 'it succeeded' });
+      else failed.push(outcome);
+    }
+  }
+
+  const next = failed.map((outcome) => nextRunId(outcome.jobId));
+  const taken = await producer.existingIds(next, [EXPORT_QUEUE, RESULTS_QUEUE]);
+  failed.forEach((outcome, i) => {
+    const jobId = next[i]!;
+    const parsed = parseExportRequest(outcome.request);
+    if (taken.has(jobId)) {
+      plan.skipped.push({ jobId: outcome.jobId, reason: `already re-run as ${jobId}` });
+    } else if (!parsed.ok) {
+      plan.skipped.push({ jobId: outcome.jobId, reason: 'its data breaks the contract; fix and enqueue it anew' });
+    } else {
+      plan.retries.push({ failedJobId: outcome.jobId, jobId, request: parsed.value });
+    }
+  });
+  return plan;
+}

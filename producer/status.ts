@@ -1,0 +1,52 @@
+/** A snapshot of the whole system: both queues, the shared throttle, and recent failures. */
+import type { ErrorKind, Outcome } from '../shared/contract.ts';
+import { limiterKeys, readThrottleState, type ThrottleState } from '../shared/limiter-keys.ts';
+import type { ExportProducer } from './producer.ts';
+
+const STATES = ['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'] as const;
+type Counts = Record<(typeof STATES)[number], number>;
+
+export interface StatusSnapshot {
+  at: string;
+  exports: Counts;
+  /** Outcome records retained. */
+  outcomes: number;
+  throttle: ThrottleState;
+  /** Failures among the `recentWindow` newest outcomes, by error kind. */
+  recentErrors: Partial<Record<ErrorKind, number>>;
+  recentWindow: number;
+  workers: number;
+}
+
+const RECENT = 1000;
+
+export async function readStatus(producer: ExportProducer, redisPrefix: string): Promise<StatusSnapshot> {
+  const [exports, outcomeCounts, throttle, recent, workers] = await Promise.all([
+    producer.queue.getJobCounts(...STATES) as Promise<Counts>,
+    producer.resultsQueue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed'),
+    readThrottleState(producer.redis, limiterKeys(redisPrefix)),
+    producer.resultsQueue.getJobs(['waiting'], 0, RECENT - 1, false),
+    producer.queue.getWorkersCount(),
+  ]);
+  const recentErrors: Partial<Record<ErrorKind, number>> = {};
+  for (const job of recent) {
+    const outcome = job?.data as Outcome | undefined;
+    if (outcome?.status !== 'failed' || !outcome.error) continue;
+    recentErrors[outcome.error.kind] = (recentErrors[outcome.error.kind] ?? 0) + 1;
+  }
+  return {
+    at: new Date().toISOString(),
+    exports,
+    outcomes: Object.values(outcomeCounts).reduce((sum, n) => sum + n, 0),
+    throttle,
+    recentErrors,
+    recentWindow: recent.length,
+    workers,
+  };
+}
+
+/** Exports not finished yet. */
+export function pending(snapshot: StatusSnapshot): number {
+  const e = snapshot.exports;
+  return e.waiting + e.prioritized + e.delayed + e.active;
+}

@@ -1,0 +1,70 @@
+/**
+ * The pieces of an end-to-end run: an emulator with a generated seed, a producer on a private
+ * prefix, and the environment a worker needs to reach both.
+ */
+import type { Job } from 'bullmq';
+import type { ExportRequestInput, Outcome } from '../../shared/contract.ts';
+import { ExportProducer } from '../../producer/producer.ts';
+import { DEFAULT_CREDENTIALS, type Emulator, type Seed } from '../emulator/index.ts';
+import { deletePrefix, testRedisConfig } from './redis.ts';
+
+/** One export request per SYSTEM backup of every instance in the seed. */
+export function requestsFromSeed(seed: Seed, bucketName = seed.buckets[0]!): ExportRequestInput[] {
+  return seed.instances.flatMap((instance) =>
+    instance.backups
+      .filter((backup) => backup.type === 'SYSTEM')
+      .map((backup) => ({
+        api: instance.api,
+        instanceNo: instance.instanceNo,
+        fileName: backup.fileName,
+        bucketName,
+        regionCode: instance.regionCode,
+      })),
+  );
+}
+
+export interface Pipeline {
+  producer: ExportProducer;
+  prefix: string;
+  redisUrl: string;
+  /** Environment for a worker process talking to `emulator`. */
+  workerEnv(extra?: Record<string, string>): Record<string, string>;
+  outcomes(): Promise<Outcome[]>;
+  cleanup(): Promise<void>;
+}
+
+export async function openPipeline(label: string, emulator: Emulator): Promise<Pipeline> {
+  const redis = testRedisConfig(label);
+  const producer = await ExportProducer.connect({
+    redis,
+    policy: { maxAttempts: 8, keepCompletedSeconds: 3600, keepFailedSeconds: 3600, keepOutcomesSeconds: undefined },
+    defaultRegion: 'KR',
+  });
+  return {
+    producer,
+    prefix: redis.prefix,
+    redisUrl: redis.url,
+    workerEnv: (extra = {}) => ({
+      NCP_ACCESS_KEY: DEFAULT_CREDENTIALS.accessKey,
+      NCP_SECRET_KEY: DEFAULT_CREDENTIALS.secretKey,
+      NCP_API_URL: emulator.url,
+      NCP_REGION: 'KR',
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: redis.prefix,
+      EXPORT_BACKOFF_BASE_MS: '50',
+      EXPORT_BACKOFF_MAX_MS: '400',
+      WORKER_LOCK_DURATION_MS: '2000',
+      WORKER_STALLED_INTERVAL_MS: '1000',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      ...extra,
+    }),
+    outcomes: async () => {
+      const jobs = await producer.resultsQueue.getJobs(['waiting'], 0, -1, true);
+      return jobs.filter((job): job is Job => Boolean(job)).map((job) => job.data as Outcome);
+    },
+    cleanup: async () => {
+      await producer.close();
+      await deletePrefix(redis.url, redis.prefix);
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Each test file gets a private BullMQ prefix on the shared test Redis and removes its keys
+ * afterwards, so files run in parallel without seeing each other's jobs.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { inject } from 'vitest';
+import type { RedisConfig } from '../../shared/config.ts';
+
+export function testRedisUrl(): string {
+  return inject('redisUrl');
+}
+
+export function uniquePrefix(label: string): string {
+  return `test-${label}-${randomBytes(4).toString('hex')}`;
+}
+
+export function testRedisConfig(label: string): RedisConfig {
+  return { url: testRedisUrl(), prefix: uniquePrefix(label) };
+}
+
+/** Deletes every key under `prefix`. */
+export async function deletePrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Polls `check` until it returns true, or fails after `timeoutMs` with `what` in the message. */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 20_000,
+  intervalMs = 50,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

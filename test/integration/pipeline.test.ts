@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outcomeSchema } from '../../shared/contract.ts';
+import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
+import { openPipeline, type Pipeline, requestsFromSeed } from '../helpers/pipeline.ts';
+import { waitFor } from '../helpers/redis.ts';
+import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from '../helpers/worker-process.ts';
+
+const RATE = 25;
+const seed = generateSeed({ instances: 80, systemBackups: 2 });
+
+describe('three worker processes, one global rate limit', () => {
+  let emulator: Emulator;
+  let pipeline: Pipeline;
+  let workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ seed, latencyMs: 5 });
+    pipeline = await openPipeline('pipeline', emulator);
+  });
+
+  afterAll(async () => {
+    await Promise.all(workers.map((worker) => stopWorkerProcess(worker)));
+    await pipeline?.cleanup();
+    await emulator?.close();
+  });
+
+  it('ends every request in exactly one outcome, never above the limit in any second', async () => {
+    const requests = requestsFromSeed(seed);
+    expect(requests).toHaveLength(160);
+    const enqueued = await pipeline.producer.enqueue(requests);
+    expect(enqueued.every((result) => result.added)).toBe(true);
+
+    const env = pipeline.workerEnv({ NCP_RATE_LIMIT: String(RATE), WORKER_CONCURRENCY: '8' });
+    workers = await Promise.all([1, 2, 3].map(() => startWorkerProcess(env)));
+
+    await waitFor('160 outcomes', async () => (await pipeline.outcomes()).length >= 160, 40_000);
+    const outcomes = await pipeline.outcomes();
+    expect(outcomes).toHaveLength(160);
+    expect(new Set(outcomes.map((outcome) => outcome.jobId)).size).toBe(160);
+    expect(outcomes.filter((outcome) => outcome.status === 'succeeded')).toHaveLength(160);
+    for (const outcome of outcomes) expect(outcomeSchema.safeParse(outcome).success).toBe(true);
+
+    const stats = emulator.stats();
+    expect(stats.accepted).toBe(160);
+    expect(stats.duplicates).toBe(0);
+    expect(stats.badSignatures).toBe(0);
+    expect(stats.maxPerSecond).toBeLessThanOrEqual(RATE);
+    // Each of the three processes took part.
+    for (const worker of workers) {
+      expect(worker.logs.some((line) => line.msg === 'ncp export call succeeded')).toBe(true);
+    }
+
+    // Enqueueing the same exports again adds nothing while they are retained.
+    const again = await pipeline.producer.enqueue(requests);
+    expect(again.filter((result) => result.added)).toHaveLength(0);
+
+    const exits = await Promise.all(workers.map((worker) => stopWorkerProcess(worker)));
+    expect(exits).toEqual(exits.map(() => ({ code: 0, signal: null })));
+  }, 60_000);
+});

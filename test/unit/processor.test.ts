@@ -1,0 +1,192 @@
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Outcome } from '../../shared/contract.ts';
+import { NcpError, type NcpResponse } from '../../shared/ncp/index.ts';
+import type { OutcomeStore } from '../../worker/outcome.ts';
+import { type CallLimiter, createExportProcessor, type ExportClient } from '../../worker/processor.ts';
+
+const request = {
+  api: 'vredis',
+  instanceNo: '1234511',
+  fileName: '20240702',
+  bucketName: 'redis-backup',
+  backupTypeMode: 'SYSTEM',
+  regionCode: 'KR',
+};
+
+const success: NcpResponse = {
+  httpStatus: 200,
+  requestId: 'req-1',
+  returnCode: '0',
+  returnMessage: 'success',
+  body: {},
+};
+
+function fakeJob(overrides: Partial<Job> = {}): Job & { delayedTo?: number } {
+  const job = {
+    id: 'job-1',
+    queueName: 'cache-export',
+    data: request,
+    opts: { attempts: 3 },
+    attemptsMade: 0,
+    attemptsStarted: 1,
+    stalledCounter: 0,
+    timestamp: Date.parse('2026-11-26T00:00:00Z'),
+    processedOn: Date.parse('2026-11-26T00:00:01Z'),
+    moveToDelayed(timestamp: number) {
+      (job as { delayedTo?: number }).delayedTo = timestamp;
+      return Promise.resolve();
+    },
+    ...overrides,
+  };
+  return job as unknown as Job & { delayedTo?: number };
+}
+
+class MemoryOutcomes implements OutcomeStore {
+  readonly written: Outcome[] = [];
+  async write(outcome: Outcome) {
+    if (!this.written.some((o) => o.jobId === outcome.jobId)) this.written.push(outcome);
+  }
+  async read(jobId: string) {
+    return this.written.find((o) => o.jobId === jobId);
+  }
+}
+
+class ScriptedClient implements ExportClient {
+  calls = 0;
+  constructor(private readonly answers: (NcpResponse | NcpError)[]) {}
+  async exportBackup() {
+    const answer = this.answers[Math.min(this.calls++, this.answers.length - 1)]!;
+    if (answer instanceof NcpError) throw answer;
+    return answer;
+  }
+}
+
+class CountingLimiter implements CallLimiter {
+  acquired = 0;
+  throttles: (number | undefined)[] = [];
+  constructor(private readonly pauseMs = 10) {}
+  async acquire(signal?: AbortSignal) {
+    signal?.throwIfAborted();
+    this.acquired++;
+  }
+  async throttled(retryAfterMs: number | undefined) {
+    this.throttles.push(retryAfterMs);
+    return retryAfterMs ?? this.pauseMs;
+  }
+}
+
+const throttled = (retryAfterMs?: number) =>
+  new NcpError({ kind: 'throttled', code: '420', message: 'Rate Limited', httpStatus: 429, retryAfterMs });
+const serverError = new NcpError({ kind: 'server', code: '1000', message: 'try again', httpStatus: 500 });
+const authError = new NcpError({ kind: 'auth', code: '200', message: 'Authentication Failed', httpStatus: 401 });
+
+function setup(answers: (NcpResponse | NcpError)[], options: { throttleMaxWaitMs?: number; shutdown?: AbortSignal } = {}) {
+  const client = new ScriptedClient(answers);
+  const limiter = new CountingLimiter();
+  const outcomes = new MemoryOutcomes();
+  const process = createExportProcessor({
+    client,
+    limiter,
+    outcomes,
+    logger: pino({ level: 'silent' }),
+    throttleMaxWaitMs: options.throttleMaxWaitMs ?? 60_000,
+    shutdown: options.shutdown ?? new AbortController().signal,
+  });
+  return { client, limiter, outcomes, process };
+}
+
+describe('export processor', () => {
+  it('calls NCP once and writes a succeeded outcome', async () => {
+    const { client, limiter, outcomes, process } = setup([success]);
+    await expect(process(fakeJob())).resolves.toEqual({ requestId: 'req-1', returnCode: '0', httpStatus: 200 });
+    expect(client.calls).toBe(1);
+    expect(limiter.acquired).toBe(1);
+    expect(outcomes.written).toEqual([
+      expect.objectContaining({ jobId: 'job-1', status: 'succeeded', attempts: 1, requestId: 'req-1', error: null, meta: {} }),
+    ]);
+    expect(outcomes.written[0]!.enqueuedAt).toBe('2026-11-26T00:00:00.000Z');
+    expect(outcomes.written[0]!.startedAt).toBe('2026-11-26T00:00:01.000Z');
+  });
+
+  it('repeats throttled calls within the attempt, waiting for the limiter each time', async () => {
+    const { client, limiter, outcomes, process } = setup([throttled(), throttled(2000), success]);
+    await process(fakeJob());
+    expect(client.calls).toBe(3);
+    expect(limiter.acquired).toBe(3);
+    expect(limiter.throttles).toEqual([undefined, 2000]);
+    expect(outcomes.written[0]).toMatchObject({ status: 'succeeded', attempts: 1 });
+  });
+
+  it('ends the attempt as throttled once the throttle wait bound is spent', async () => {
+    const { client, outcomes, process } = setup([throttled(5000)], { throttleMaxWaitMs: 1000 });
+    const error = await process(fakeJob()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NcpError);
+    expect((error as NcpError).kind).toBe('throttled');
+    expect(client.calls).toBe(1);
+    expect(outcomes.written).toEqual([]);
+  });
+
+  it('lets BullMQ retry a transient error, writing no outcome', async () => {
+    const { outcomes, process } = setup([serverError]);
+    await expect(process(fakeJob())).rejects.toBe(serverError);
+    expect(outcomes.written).toEqual([]);
+  });
+
+  it('writes a failed outcome when the last attempt fails', async () => {
+    const { outcomes, process } = setup([serverError]);
+    await expect(process(fakeJob({ attemptsMade: 2 }))).rejects.toBe(serverError);
+    expect(outcomes.written[0]).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      httpStatus: 500,
+      error: { kind: 'server', code: '1000', message: 'try again', retryable: true },
+    });
+  });
+
+  it('fails at once on auth errors, without retry', async () => {
+    const { client, outcomes, process } = setup([authError, success]);
+    await expect(process(fakeJob())).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(client.calls).toBe(1);
+    expect(outcomes.written[0]).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { kind: 'auth', code: '200', retryable: false },
+    });
+  });
+
+  it('fails at once, naming the field, when job data breaks the contract', async () => {
+    const { client, outcomes, process } = setup([success]);
+    const job = fakeJob({ data: { ...request, bucketName: 'Bad_Bucket', extra: 1 } });
+    const error = await process(job).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnrecoverableError);
+    expect((error as Error).message).toMatch(/bucketName: .*; extra: unknown field/);
+    expect(client.calls).toBe(0);
+    expect(outcomes.written[0]).toMatchObject({
+      status: 'failed',
+      request: { bucketName: 'Bad_Bucket', extra: 1 },
+      error: { kind: 'invalid', code: 'ERR_CONTRACT', retryable: false },
+    });
+  });
+
+  it('does not call NCP again for a run whose outcome was written before a crash', async () => {
+    const { client, outcomes, process } = setup([success]);
+    await process(fakeJob());
+    const again = await process(fakeJob({ attemptsStarted: 2, stalledCounter: 1 }));
+    expect(again.requestId).toBe('req-1');
+    expect(client.calls).toBe(1);
+    expect(outcomes.written).toHaveLength(1);
+  });
+
+  it('hands a waiting job back on shutdown without calling NCP', async () => {
+    const shutdown = new AbortController();
+    shutdown.abort(new Error('shutting down'));
+    const { client, outcomes, process } = setup([success], { shutdown: shutdown.signal });
+    const job = fakeJob();
+    await expect(process(job, 'token')).rejects.toBeInstanceOf(DelayedError);
+    expect(job.delayedTo).toBeTypeOf('number');
+    expect(client.calls).toBe(0);
+    expect(outcomes.written).toEqual([]);
+  });
+});

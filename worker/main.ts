@@ -1,0 +1,96 @@
+/**
+ * `ncp-cache-export worker`: runs until SIGTERM or SIGINT, then shuts down gracefully:
+ * stop taking jobs, hand back jobs still waiting for their turn, let calls in flight finish,
+ * close connections, exit 0. If that takes longer than SHUTDOWN_TIMEOUT_MS (or a second
+ * signal arrives), active jobs are abandoned to stalled-job recovery and the exit code is 1.
+ */
+import type { Register } from '../cli/main.ts';
+import type { CliIo } from '../cli/context.ts';
+import {
+  loadJobPolicy,
+  loadLogConfig,
+  loadNcpConfig,
+  loadRedisConfig,
+  loadWorkerConfig,
+} from '../shared/config.ts';
+import { EXPORT_QUEUE } from '../shared/contract.ts';
+import { createLogger } from '../shared/logger.ts';
+import { describeRedisUrl } from '../shared/redis.ts';
+import { startExportWorker } from './export-worker.ts';
+
+export const registerWorker: Register = (program, io, setExitCode) => {
+  program
+    .command('worker')
+    .description('take export jobs and call NCP under the global rate limit, until SIGTERM')
+    .action(async () => {
+      setExitCode(await runWorker(io));
+    });
+};
+
+export async function runWorker(io: CliIo, signals = process): Promise<number> {
+  const ncp = loadNcpConfig(io.env);
+  const redis = loadRedisConfig(io.env);
+  const config = loadWorkerConfig(io.env);
+  const policy = loadJobPolicy(io.env);
+  const logger = createLogger(loadLogConfig(io.env), 'ncp-cache-export-worker', io.stdout);
+
+  const handle = startExportWorker({ ncp, redis, worker: config, policy, logger });
+  logger.info(
+    {
+      queue: EXPORT_QUEUE,
+      prefix: redis.prefix,
+      redis: describeRedisUrl(redis.url),
+      ncpApiUrl: ncp.apiUrl,
+      concurrency: config.concurrency,
+      rateLimit: config.rateLimit,
+      window: handle.limiter.window,
+    },
+    'worker started',
+  );
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    let finished = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: abandoning active jobs to stalled-job recovery');
+        void forceStop();
+        return;
+      }
+      stopping = true;
+      logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+      const timer = setTimeout(() => {
+        logger.warn('shutdown timed out: abandoning active jobs to stalled-job recovery');
+        void forceStop();
+      }, config.shutdownTimeoutMs);
+      handle.close().then(
+        () => {
+          clearTimeout(timer);
+          logger.info('worker stopped');
+          done(0);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          logger.error({ err: error }, 'error while shutting down');
+          done(1);
+        },
+      );
+    };
+    const forceStop = async () => {
+      await handle.worker.close(true).catch(() => {});
+      done(1);
+    };
+    const done = (code: number) => {
+      if (finished) return;
+      finished = true;
+      signals.off('SIGTERM', onTerm);
+      signals.off('SIGINT', onInt);
+      logger.flush();
+      resolve(code);
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    signals.on('SIGTERM', onTerm);
+    signals.on('SIGINT', onInt);
+  });
+}
