@@ -1,0 +1,47 @@
+import { type ExportRequest, type FieldIssue, parseExportRequest } from '../../shared/contract.ts';
+
+/**
+ * One row of a bulk input: a valid export request, or the reasons it is not one. `line` is the
+ * 1-based line where the row starts. Issues with field `''` concern the row as a whole (not JSON,
+ * not an object, wrong number of CSV cells, too long).
+ */
+export type BulkRow =
+  | { line: number; ok: true; request: ExportRequest }
+  | { line: number; ok: false; issues: FieldIssue[] };
+
+/** A row that failed as a whole. */
+export function rowError(line: number, message: string): BulkRow {
+  return { line, ok: false, issues: [{ field: '', message }] };
+}
+
+/** The row error for a row longer than the byte limit. */
+export function tooLong(line: number, maxRowBytes: number, hint = ''): BulkRow {
+  return rowError(line, `row is longer than ${maxRowBytes} bytes${hint}`);
+}
+
+/** Validates one decoded row; anything but a JSON object is a row error. */
+export function validateRow(line: number, data: unknown, extra: FieldIssue[] = []): BulkRow {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    return rowError(line, `must be a JSON object (one export request), not ${describe(data)}`);
+  }
+  const result = parseExportRequest(data);
+  if (result.ok && extra.length === 0) return { line, ok: true, request: result.value };
+  return { line, ok: false, issues: [...(result.ok ? [] : result.issues), ...extra] };
+}
+
+/** Parses one row of JSON text: the row error when it is not JSON, else the validated row. */
+export function parseJsonRow(line: number, text: string): BulkRow {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    return rowError(line, `not valid JSON: ${(error as Error).message}`);
+  }
+  return validateRow(line, data);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
