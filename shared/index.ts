@@ -3,3 +3,4 @@ export * from './config.ts';
 export * from './contract.ts';
 export * from './defaults.ts';
 export * from './ncp/errors.ts';
+export * from './ncp/index.ts';

@@ -1,0 +1,270 @@
+/**
+ * The signed NCP HTTP client: one GET per call, signed afresh, bounded in time and size,
+ * classified into an {@link NcpError} when it is not a success. It never retries: that is the
+ * worker's decision, made from `NcpError.kind`.
+ */
+import { Agent, type Dispatcher } from 'undici';
+import type { NcpConfig } from '../config.ts';
+import { API_FAMILIES, type ApiFamily, type ExportRequest } from '../contract.ts';
+import { NcpError } from './errors.ts';
+import { buildPathWithQuery } from './query.ts';
+import { type NcpResponse, parseNcpResponse } from './response.ts';
+import { signedHeaders } from './signer.ts';
+
+export interface NcpClientOptions {
+  /** Scheme, host and optional port only, e.g. `https://ncloud.apigw.ntruss.com`. */
+  apiUrl: string;
+  accessKey: string;
+  /** Kept in a private field; never part of an error message. */
+  secretKey: string;
+  /** Asked for with `responseFormatType`; the parser reads either. */
+  responseFormat: 'json' | 'xml';
+  /** Limit on the whole call: connect, headers and body. */
+  timeoutMs: number;
+  /** Cap on the response body; over it → `NcpError` kind `protocol`, code `RESPONSE_TOO_LARGE`. */
+  maxResponseBytes: number;
+  /** Region for `exportBackup` when neither the request nor the call names one. */
+  defaultRegion?: string | undefined;
+  /** @defaultValue a keep-alive undici `Agent` owned, and closed, by the client */
+  dispatcher?: Dispatcher;
+  /** Clock for the signature timestamp and `Retry-After` dates. @defaultValue `Date.now` */
+  now?: () => number;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborting it rejects the call with the signal's `reason`, as is (not an `NcpError`). */
+  signal?: AbortSignal | undefined;
+}
+
+export interface ExportBackupOptions extends CallOptions {
+  /** Region when the request names none; overrides the client's `defaultRegion`. */
+  defaultRegion?: string | undefined;
+}
+
+const ACTION = /^[a-z][A-Za-z0-9]{0,127}$/;
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+/** Calls NCP's Cloud DB for Cache APIs (`vredis`, `vcache`) with API Gateway signature v2. */
+export class NcpClient {
+  readonly #origin: string;
+  readonly #accessKey: string;
+  readonly #secretKey: string;
+  readonly #format: 'json' | 'xml';
+  readonly #timeoutMs: number;
+  readonly #maxBytes: number;
+  readonly #defaultRegion: string | undefined;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #now: () => number;
+
+  constructor(options: NcpClientOptions) {
+    this.#origin = originOf(options.apiUrl);
+    if (!options.accessKey) throw new TypeError('NcpClient: accessKey is required');
+    if (!options.secretKey) throw new TypeError('NcpClient: secretKey is required');
+    if (options.responseFormat !== 'json' && options.responseFormat !== 'xml') {
+      throw new TypeError('NcpClient: responseFormat must be "json" or "xml"');
+    }
+    positive('timeoutMs', options.timeoutMs);
+    positive('maxResponseBytes', options.maxResponseBytes);
+    this.#accessKey = options.accessKey;
+    this.#secretKey = options.secretKey;
+    this.#format = options.responseFormat;
+    this.#timeoutMs = options.timeoutMs;
+    this.#maxBytes = options.maxResponseBytes;
+    this.#defaultRegion = options.defaultRegion || undefined;
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    this.#dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000 });
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * GET `{apiUrl}{basePath}/{action}?{params...}&responseFormatType=json|xml`, signed.
+   * Parameters go in the order given, undefined ones left out; a `responseFormatType` among
+   * them is replaced by the client's. Resolves on success; otherwise throws an `NcpError`,
+   * or the caller's abort reason.
+   */
+  async call(
+    api: ApiFamily,
+    action: string,
+    params: Readonly<Record<string, string | undefined>>,
+    options: CallOptions = {},
+  ): Promise<NcpResponse> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const family = Object.hasOwn(API_FAMILIES, api) ? API_FAMILIES[api] : undefined;
+    if (!family) throw invalid('INVALID_API', `unknown API family ${JSON.stringify(api)}`);
+    if (!ACTION.test(action)) {
+      throw invalid('INVALID_ACTION', `action ${JSON.stringify(action)} is not an NCP action name`);
+    }
+    const entries = Object.entries(params).filter(([name]) => name !== 'responseFormatType');
+    entries.push(['responseFormatType', this.#format]);
+    const path = buildPathWithQuery(`${family.basePath}/${action}`, entries);
+    const headers = signedHeaders({
+      method: 'GET',
+      pathWithQuery: path,
+      timestamp: String(Math.floor(this.#now())),
+      accessKey: this.#accessKey,
+      secretKey: this.#secretKey,
+    });
+
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), this.#timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
+    let statusCode: number;
+    let responseHeaders: Dispatcher.ResponseData['headers'];
+    let body: string;
+    try {
+      const response = await this.#dispatcher.request({
+        origin: this.#origin,
+        path,
+        method: 'GET',
+        headers: { ...headers },
+        signal: combined,
+      });
+      statusCode = response.statusCode;
+      responseHeaders = response.headers;
+      body = await readCapped(response, this.#maxBytes, action);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      if (timeout.signal.aborted) {
+        throw new NcpError({
+          kind: 'timeout',
+          code: 'TIMEOUT',
+          message: `${action}: no complete answer within ${this.#timeoutMs} ms`,
+        });
+      }
+      throw this.#transportError(error, action, headers['x-ncp-apigw-signature-v2']);
+    } finally {
+      clearTimeout(timer);
+    }
+
+    const parsed = parseNcpResponse({
+      action,
+      httpStatus: statusCode,
+      headers: responseHeaders,
+      body,
+      now: this.#now(),
+    });
+    if (!parsed.ok) throw parsed.error;
+    return parsed.response;
+  }
+
+  /**
+   * `exportBackupToObjectStorage` for one validated request. Parameters, in order: regionCode
+   * (the request's, else `options.defaultRegion`, else the client's, else left out), fileName,
+   * bucketName, the family's instance parameter, backupTypeMode, responseFormatType.
+   */
+  exportBackup(request: ExportRequest, options: ExportBackupOptions = {}): Promise<NcpResponse> {
+    const { instanceParam } = API_FAMILIES[request.api];
+    const regionCode = request.regionCode || options.defaultRegion || this.#defaultRegion;
+    return this.call(
+      request.api,
+      'exportBackupToObjectStorage',
+      {
+        regionCode,
+        fileName: request.fileName,
+        bucketName: request.bucketName,
+        [instanceParam]: request.instanceNo,
+        backupTypeMode: request.backupTypeMode,
+      },
+      { signal: options.signal },
+    );
+  }
+
+  /** Closes the client's own connection pool; a dispatcher passed in is left to its owner. */
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  #transportError(error: unknown, action: string, signature: string): NcpError {
+    if (error instanceof NcpError) return error;
+    const errorCode = (error as { code?: unknown } | null)?.code;
+    const code = typeof errorCode === 'string' && errorCode ? errorCode : 'NETWORK_ERROR';
+    const raw = error instanceof Error ? error.message : String(error);
+    // Belt and braces: no transport error is known to echo a header, but none may leak one.
+    const detail = [this.#secretKey, signature].reduce(
+      (text, secret) => text.split(secret).join('[redacted]'),
+      raw,
+    );
+    return new NcpError({
+      kind: TIMEOUT_CODES.has(code) ? 'timeout' : 'network',
+      code,
+      message: `${action}: ${code}${detail ? ` (${detail})` : ''}`,
+    });
+  }
+}
+
+/** A client for the configured NCP site and key pair; `overrides` wins over `config`. */
+export function createNcpClient(
+  config: NcpConfig,
+  overrides: Partial<NcpClientOptions> = {},
+): NcpClient {
+  return new NcpClient({
+    apiUrl: config.apiUrl,
+    accessKey: config.accessKey,
+    secretKey: config.secretKey,
+    responseFormat: config.responseFormat,
+    timeoutMs: config.timeoutMs,
+    maxResponseBytes: config.maxResponseBytes,
+    defaultRegion: config.region,
+    ...overrides,
+  });
+}
+
+/** Reads the body as a stream, stopping (and dropping the connection) past `maxBytes`. */
+async function readCapped(
+  response: Dispatcher.ResponseData,
+  maxBytes: number,
+  action: string,
+): Promise<string> {
+  const { body, statusCode } = response;
+  const tooLarge = () => {
+    body.destroy();
+    return new NcpError({
+      kind: 'protocol',
+      code: 'RESPONSE_TOO_LARGE',
+      message: `${action}: HTTP ${statusCode} answer exceeds ${maxBytes} bytes`,
+      httpStatus: statusCode,
+    });
+  };
+  const declared = Number(response.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    total += buffer.length;
+    if (total > maxBytes) throw tooLarge();
+    chunks.push(buffer);
+  }
+  return new TextDecoder('utf-8').decode(Buffer.concat(chunks, total));
+}
+
+function originOf(apiUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(apiUrl);
+  } catch {
+    throw new TypeError(`NcpClient: apiUrl ${JSON.stringify(apiUrl)} is not a URL`);
+  }
+  const plain = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !plain) {
+    throw new TypeError(`NcpClient: apiUrl must be an http(s) origin only, got ${url.origin}`);
+  }
+  return url.origin;
+}
+
+function positive(name: string, value: number): void {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`NcpClient: ${name} must be a positive number, got ${value}`);
+  }
+}
+
+function invalid(code: string, message: string): NcpError {
+  return new NcpError({ kind: 'invalid', code, message });
+}
