@@ -129,10 +129,18 @@ export async function call(
   return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
 }
 
-/** Query string of `params`, every value percent-encoded. */
+/**
+ * Query string of `params`, every value percent-encoded as RFC 3986 unreserved-only: undici
+ * (WHATWG URL) would otherwise turn a raw `'` into `%27` on the wire, after it was signed.
+ */
 export function query(params: Record<string, string>): string {
+  const encode = (text: string) =>
+    encodeURIComponent(text).replace(
+      /[!'()*]/g,
+      (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`,
+    );
   return Object.entries(params)
-    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .map(([k, v]) => `${encode(k)}=${encode(v)}`)
     .join('&');
 }
 
