@@ -43,6 +43,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
     callsPerSecond: config.rateLimit,
     queuePrefix: redisConfig.prefix,
     guardMs: config.rateGuardMs,
+    reserveMs: options.ncp.timeoutMs + 1000,
   });
   const resultsQueue = new Queue(RESULTS_QUEUE, { connection, prefix: redisConfig.prefix });
   const exportQueue = new Queue(EXPORT_QUEUE, { connection, prefix: redisConfig.prefix });

@@ -18,12 +18,15 @@ import { buildOutcome, type FinishedCall, type OutcomeStore } from './outcome.ts
 export interface ExportClient {
   exportBackup(
     request: ExportRequest,
-    options?: { signal?: AbortSignal; defaultRegion?: string },
+    options?: { signal?: AbortSignal; defaultRegion?: string | undefined; onSent?: () => void },
   ): Promise<NcpResponse>;
 }
 
 export interface CallLimiter {
-  acquire(signal?: AbortSignal, onWait?: (waitMs: number, paused: boolean) => void): Promise<void>;
+  /** Waits for the global rate limit; returns a booking for {@link CallLimiter.sent}. */
+  acquire(signal?: AbortSignal, onWait?: (waitMs: number, paused: boolean) => void): Promise<string>;
+  /** Books the call as sent now; from then on it counts for one rate-limit window. */
+  sent(booking: string): Promise<void>;
   /** Records a 429; returns the global pause now in force, in ms. */
   throttled(retryAfterMs: number | undefined): Promise<number>;
 }
@@ -133,11 +136,18 @@ async function callNcp(
 ): Promise<NcpResponse> {
   const giveUpAt = now() + deps.throttleMaxWaitMs;
   for (let call = 1; ; call++) {
-    await deps.limiter.acquire(deps.shutdown);
+    const booking = await deps.limiter.acquire(deps.shutdown);
     const sentAt = performance.now();
+    let booked: Promise<void> | undefined;
+    const bookSent = () => {
+      booked ??= deps.limiter.sent(booking).catch((error: unknown) => {
+        log.warn({ err: error }, 'could not book the call with the rate limiter');
+      });
+    };
     try {
       const response = await deps.client.exportBackup(request, {
         defaultRegion: deps.defaultRegion,
+        onSent: bookSent,
       });
       log.info(
         {
@@ -166,6 +176,10 @@ async function callNcp(
       if (ncpError.kind !== 'throttled') throw ncpError;
       const pauseMs = await deps.limiter.throttled(ncpError.retryAfterMs);
       if (now() + pauseMs > giveUpAt) throw ncpError;
+    } finally {
+      // A call that ended before it was written (refused connection) is booked now: safe.
+      bookSent();
+      await booked;
     }
   }
 }

@@ -39,7 +39,9 @@ export function rateLimitWindow(callsPerSecond: number, guardMs: number): RateLi
   return { capacity: 1, windowMs: Math.ceil(1000 / callsPerSecond) + guardMs };
 }
 
-// KEYS: calls (zset), pause (string). ARGV: windowMs, capacity, member.
+// KEYS: calls (zset), pause (string). ARGV: windowMs, capacity, member, reserveMs.
+// A granted call is booked `reserveMs` in the future, so it counts in every window until the
+// worker books the moment it was actually sent (SENT below).
 // Returns { granted (1|0), waitMs, paused (1|0) }.
 const ACQUIRE = `
 local t = redis.call('TIME')
@@ -49,12 +51,22 @@ if pauseUntil > now then return {0, pauseUntil - now, 1} end
 local window = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window * 2)
+  local reserve = tonumber(ARGV[4])
+  redis.call('ZADD', KEYS[1], now + reserve, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window + reserve)
   return {1, 0, 0}
 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {0, tonumber(oldest[2]) + window - now, 0}
+local oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
+if oldest > now then return {0, 10, 0} end
+return {0, oldest + window - now, 0}
+`;
+
+// KEYS: calls (zset). ARGV: member. Books the call at the current time, if still booked.
+const SENT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+return now
 `;
 
 // KEYS: pause (string), strikes (counter). ARGV: retryAfterMs (-1 if none), baseMs, maxMs.
@@ -85,6 +97,12 @@ export interface RateLimiterOptions {
   queuePrefix: string;
   /** @defaultValue 20 */
   guardMs?: number;
+  /**
+   * How long a granted call counts before it is booked as sent: at least the NCP timeout, so
+   * a call from a worker that died before booking still counts until it cannot arrive.
+   * @defaultValue 10000
+   */
+  reserveMs?: number;
   /** First adaptive pause after a 429 without Retry-After. @defaultValue 1000 */
   adaptiveBaseMs?: number;
   /** Longest adaptive pause. @defaultValue 30000 */
@@ -99,7 +117,9 @@ interface LimiterCommands {
     windowMs: number,
     capacity: number,
     member: string,
+    reserveMs: number,
   ): Promise<[number, number, number]>;
+  ncpLimiterSent(calls: string, member: string): Promise<number>;
   ncpLimiterThrottled(
     pause: string,
     strikes: string,
@@ -113,6 +133,7 @@ function withLimiterCommands(redis: Redis | Cluster): LimiterCommands {
   if (!('ncpLimiterAcquire' in redis)) {
     redis.defineCommand('ncpLimiterAcquire', { numberOfKeys: 2, lua: ACQUIRE });
     redis.defineCommand('ncpLimiterThrottled', { numberOfKeys: 2, lua: THROTTLED });
+    redis.defineCommand('ncpLimiterSent', { numberOfKeys: 1, lua: SENT });
   }
   return redis as unknown as LimiterCommands;
 }
@@ -124,6 +145,7 @@ export class RateLimiter {
   private readonly keys: LimiterKeys;
   private readonly adaptiveBaseMs: number;
   private readonly adaptiveMaxMs: number;
+  private readonly reserveMs: number;
   private sequence = 0;
   private readonly memberPrefix = `${process.pid}-${Math.random().toString(36).slice(2, 10)}-`;
 
@@ -134,16 +156,18 @@ export class RateLimiter {
     this.keys = limiterKeys(options.queuePrefix);
     this.adaptiveBaseMs = options.adaptiveBaseMs ?? 1000;
     this.adaptiveMaxMs = options.adaptiveMaxMs ?? 30_000;
+    this.reserveMs = options.reserveMs ?? 10_000;
   }
 
   /**
-   * Waits until a call may be sent, then books it. Rejects with the signal's reason when
+   * Waits until a call may be sent, then books it and returns the booking, to be passed to
+   * {@link sent} once the request is on the wire. Rejects with the signal's reason when
    * `signal` aborts. `onWait` hears of every wait, e.g. to log or measure throttling.
    */
   async acquire(
     signal?: AbortSignal,
     onWait?: (waitMs: number, paused: boolean) => void,
-  ): Promise<void> {
+  ): Promise<string> {
     for (;;) {
       signal?.throwIfAborted();
       const member = `${this.memberPrefix}${++this.sequence}`;
@@ -153,12 +177,21 @@ export class RateLimiter {
         this.window.windowMs,
         this.window.capacity,
         member,
+        this.reserveMs,
       );
-      if (granted === 1) return;
+      if (granted === 1) return member;
       onWait?.(waitMs, paused === 1);
       // A little jitter spreads the workers that all wake when the oldest call leaves the window.
       await delay(waitMs + Math.random() * 5, signal);
     }
+  }
+
+  /**
+   * Books a granted call at the moment it was sent (Redis clock): from then on it counts for
+   * one window. Call it once the request is written, or when the call ends without being sent.
+   */
+  async sent(booking: string): Promise<void> {
+    await this.scripts.ncpLimiterSent(this.keys.calls, booking);
   }
 
   /** Records a 429 and returns the global pause it set (or the one already in force), in ms. */

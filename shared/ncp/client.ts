@@ -9,6 +9,7 @@ import { API_FAMILIES, type ApiFamily, type ExportRequest } from '../contract.ts
 import { NcpError } from './errors.ts';
 import { buildPathWithQuery } from './query.ts';
 import { type NcpResponse, parseNcpResponse } from './response.ts';
+import { ON_SENT, sentHook } from './sent-hook.ts';
 import { signedHeaders } from './signer.ts';
 
 export interface NcpClientOptions {
@@ -35,6 +36,8 @@ export interface NcpClientOptions {
 export interface CallOptions {
   /** Aborting it rejects the call with the signal's `reason`, as is (not an `NcpError`). */
   signal?: AbortSignal | undefined;
+  /** Called once the request has been written to the socket, before the answer arrives. */
+  onSent?: (() => void) | undefined;
 }
 
 export interface ExportBackupOptions extends CallOptions {
@@ -78,7 +81,9 @@ export class NcpClient {
     this.#maxBytes = options.maxResponseBytes;
     this.#defaultRegion = options.defaultRegion || undefined;
     this.#ownsDispatcher = options.dispatcher === undefined;
-    this.#dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000 });
+    this.#dispatcher = (options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000 })).compose(
+      sentHook,
+    );
     this.#now = options.now ?? Date.now;
   }
 
@@ -125,6 +130,7 @@ export class NcpClient {
         method: 'GET',
         headers: { ...headers },
         signal: combined,
+        ...(options.onSent ? { [ON_SENT]: options.onSent } : {}),
       });
       statusCode = response.statusCode;
       responseHeaders = response.headers;
@@ -172,7 +178,7 @@ export class NcpClient {
         [instanceParam]: request.instanceNo,
         backupTypeMode: request.backupTypeMode,
       },
-      { signal: options.signal },
+      { signal: options.signal, onSent: options.onSent },
     );
   }
 

@@ -30,6 +30,8 @@ export interface Pipeline {
   /** Environment for a worker process talking to `emulator`. */
   workerEnv(extra?: Record<string, string>): Record<string, string>;
   outcomes(): Promise<Outcome[]>;
+  /** Number of outcome records written (cheap; poll this, then read them once). */
+  outcomeCount(): Promise<number>;
   cleanup(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function openPipeline(label: string, emulator: Emulator): Promise<P
       const jobs = await producer.resultsQueue.getJobs(['waiting'], 0, -1, true);
       return jobs.filter((job): job is Job => Boolean(job)).map((job) => job.data as Outcome);
     },
+    outcomeCount: () => producer.resultsQueue.getJobCountByTypes('waiting'),
     cleanup: async () => {
       await producer.close();
       await deletePrefix(redis.url, redis.prefix);

@@ -55,7 +55,10 @@ class MemoryOutcomes implements OutcomeStore {
 
 class ScriptedClient implements ExportClient {
   calls = 0;
-  constructor(private readonly answers: (NcpResponse | NcpError)[]) {}
+  private readonly answers: (NcpResponse | NcpError)[];
+  constructor(answers: (NcpResponse | NcpError)[]) {
+    this.answers = answers;
+  }
   async exportBackup() {
     const answer = this.answers[Math.min(this.calls++, this.answers.length - 1)]!;
     if (answer instanceof NcpError) throw answer;
@@ -65,11 +68,15 @@ class ScriptedClient implements ExportClient {
 
 class CountingLimiter implements CallLimiter {
   acquired = 0;
+  booked: string[] = [];
   throttles: (number | undefined)[] = [];
-  constructor(private readonly pauseMs = 10) {}
+  private readonly pauseMs = 10;
   async acquire(signal?: AbortSignal) {
     signal?.throwIfAborted();
-    this.acquired++;
+    return `booking-${++this.acquired}`;
+  }
+  async sent(booking: string) {
+    this.booked.push(booking);
   }
   async throttled(retryAfterMs: number | undefined) {
     this.throttles.push(retryAfterMs);
@@ -103,6 +110,7 @@ describe('export processor', () => {
     await expect(process(fakeJob())).resolves.toEqual({ requestId: 'req-1', returnCode: '0', httpStatus: 200 });
     expect(client.calls).toBe(1);
     expect(limiter.acquired).toBe(1);
+    expect(limiter.booked).toEqual(['booking-1']);
     expect(outcomes.written).toEqual([
       expect.objectContaining({ jobId: 'job-1', status: 'succeeded', attempts: 1, requestId: 'req-1', error: null, meta: {} }),
     ]);
@@ -115,6 +123,7 @@ describe('export processor', () => {
     await process(fakeJob());
     expect(client.calls).toBe(3);
     expect(limiter.acquired).toBe(3);
+    expect(limiter.booked).toEqual(['booking-1', 'booking-2', 'booking-3']);
     expect(limiter.throttles).toEqual([undefined, 2000]);
     expect(outcomes.written[0]).toMatchObject({ status: 'succeeded', attempts: 1 });
   });
