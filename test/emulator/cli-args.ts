@@ -41,7 +41,7 @@ Runs the NCP API gateway emulator (exportBackupToObjectStorage of vredis and vca
   --schedule <a,b,...>    faults for the first requests, in order ('none' to skip one)
   --slow-ms <ms>          delay of the 'slow' fault (default 15000)
   --latency <ms>          added to every answer (default 0)
-  --clock-offset <ms>     the gateway clock runs this far ahead (negative: behind)
+  --clock-offset <ms>     the gateway clock runs this far ahead (behind: --clock-offset=-60000)
   --help                  show this text
 
 Faults: ${FAULT_NAMES.join(', ')}.`;

@@ -4,7 +4,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Dispatcher, request } from 'undici';
+import { type Dispatcher, getGlobalDispatcher } from 'undici';
 import type { Seed } from '../emulator/index.ts';
 
 export const ACCESS_KEY = 'TEST-ACCESS-KEY';
@@ -118,13 +118,14 @@ export async function call(
   };
   for (const name of options.omit ?? []) delete headers[name];
   if (options.contentType) headers['content-type'] = options.contentType;
-  const res = await request(origin, {
+  // Dispatcher.request sends `path` as given: the bytes on the wire are the bytes signed.
+  const res = await (options.dispatcher ?? getGlobalDispatcher()).request({
+    origin,
     path: target,
     method: method as Dispatcher.HttpMethod,
     headers,
-    body: options.body,
-    signal: options.signal,
-    dispatcher: options.dispatcher,
+    body: options.body ?? null,
+    signal: options.signal ?? null,
   });
   return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
 }

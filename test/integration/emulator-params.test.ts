@@ -40,17 +40,16 @@ describe('emulator: service errors for bad parameters', () => {
       returnCode: '1007002',
       returnMessage: 'Unknown parameter: "pageNo"',
     });
-    const { cloudRedisInstanceNo, ...rest } = redis;
-    expect(await errorOf({ ...rest, cloudCacheInstanceNo: cloudRedisInstanceNo })).toEqual({
+    const { cloudRedisInstanceNo: _, ...rest } = redis;
+    expect(await errorOf({ ...rest, cloudCacheInstanceNo: '1234511' })).toEqual({
       returnCode: '1007002',
       returnMessage:
         'Unknown parameter: "cloudCacheInstanceNo" (cloudCacheInstanceNo belongs to another API; /vredis/v2 takes cloudRedisInstanceNo)',
     });
     const cache = exportParams('vcache');
-    const { cloudCacheInstanceNo, ...cacheRest } = cache;
+    const { cloudCacheInstanceNo: __, ...cacheRest } = cache;
     expect(
-      (await errorOf({ ...cacheRest, cloudRedisInstanceNo: cloudCacheInstanceNo }, 'vcache'))
-        .returnMessage,
+      (await errorOf({ ...cacheRest, cloudRedisInstanceNo: '2345821' }, 'vcache')).returnMessage,
     ).toBe(
       'Unknown parameter: "cloudRedisInstanceNo" (cloudRedisInstanceNo belongs to another API; /vcache/v2 takes cloudCacheInstanceNo)',
     );
