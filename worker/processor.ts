@@ -93,7 +93,7 @@ export function createExportProcessor(deps: ProcessorDeps) {
     try {
       response = await callNcp(deps, request, callLog, now);
     } catch (error) {
-      if (deps.shutdown.aborted && !(error instanceof NcpError)) {
+      if (deps.shutdown.aborted && error === deps.shutdown.reason) {
         // Shutting down before the call was sent: hand the job back without using an attempt.
         await job.moveToDelayed(now(), token);
         throw new DelayedError('handed back on shutdown');
@@ -135,8 +135,22 @@ async function callNcp(
   now: () => number,
 ): Promise<NcpResponse> {
   const giveUpAt = now() + deps.throttleMaxWaitMs;
+  let lastThrottle: NcpError | undefined;
+  // Waiting out a global pause counts against the same bound as repeating throttled calls.
+  const checkPause = (waitMs: number, paused: boolean) => {
+    if (paused && now() + waitMs > giveUpAt) {
+      throw (
+        lastThrottle ??
+        new NcpError({
+          kind: 'throttled',
+          code: 'PAUSED',
+          message: `NCP throttling pauses every worker for ${waitMs} ms more, past EXPORT_THROTTLE_MAX_WAIT_MS`,
+        })
+      );
+    }
+  };
   for (let call = 1; ; call++) {
-    const booking = await deps.limiter.acquire(deps.shutdown);
+    const booking = await deps.limiter.acquire(deps.shutdown, checkPause);
     const sentAt = performance.now();
     let booked: Promise<void> | undefined;
     const bookSent = () => {
@@ -174,6 +188,7 @@ async function callNcp(
         'ncp export call failed',
       );
       if (ncpError.kind !== 'throttled') throw ncpError;
+      lastThrottle = ncpError;
       const pauseMs = await deps.limiter.throttled(ncpError.retryAfterMs);
       if (now() + pauseMs > giveUpAt) throw ncpError;
     } finally {

@@ -162,7 +162,8 @@ export class RateLimiter {
   /**
    * Waits until a call may be sent, then books it and returns the booking, to be passed to
    * {@link sent} once the request is on the wire. Rejects with the signal's reason when
-   * `signal` aborts. `onWait` hears of every wait, e.g. to log or measure throttling.
+   * `signal` aborts. `onWait` hears of every wait before it starts; if it throws, so does
+   * `acquire` (the processor gives up on a pause longer than it may wait).
    */
   async acquire(
     signal?: AbortSignal,

@@ -3,8 +3,16 @@
  * prefix, and the environment a worker needs to reach both.
  */
 import type { Job } from 'bullmq';
+import { pino } from 'pino';
+import {
+  loadJobPolicy,
+  loadNcpConfig,
+  loadRedisConfig,
+  loadWorkerConfig,
+} from '../../shared/config.ts';
 import type { ExportRequestInput, Outcome } from '../../shared/contract.ts';
 import { ExportProducer } from '../../producer/producer.ts';
+import { type ExportWorker, startExportWorker } from '../../worker/export-worker.ts';
 import { DEFAULT_CREDENTIALS, type Emulator, type Seed } from '../emulator/index.ts';
 import { deletePrefix, testRedisConfig } from './redis.ts';
 
@@ -35,11 +43,20 @@ export interface Pipeline {
   cleanup(): Promise<void>;
 }
 
-export async function openPipeline(label: string, emulator: Emulator): Promise<Pipeline> {
+export async function openPipeline(
+  label: string,
+  emulator: Emulator,
+  options: { maxAttempts?: number } = {},
+): Promise<Pipeline> {
   const redis = testRedisConfig(label);
   const producer = await ExportProducer.connect({
     redis,
-    policy: { maxAttempts: 8, keepCompletedSeconds: 3600, keepFailedSeconds: 3600, keepOutcomesSeconds: undefined },
+    policy: {
+      maxAttempts: options.maxAttempts ?? 8,
+      keepCompletedSeconds: 3600,
+      keepFailedSeconds: 3600,
+      keepOutcomesSeconds: undefined,
+    },
     defaultRegion: 'KR',
   });
   return {
@@ -70,4 +87,19 @@ export async function openPipeline(label: string, emulator: Emulator): Promise<P
       await deletePrefix(redis.url, redis.prefix);
     },
   };
+}
+
+/** A worker in the test process, configured like a worker process with `env` would be. */
+export function startInProcessWorker(
+  pipeline: Pipeline,
+  extraEnv: Record<string, string> = {},
+): ExportWorker {
+  const env = pipeline.workerEnv(extraEnv);
+  return startExportWorker({
+    ncp: loadNcpConfig(env),
+    redis: loadRedisConfig(env),
+    worker: loadWorkerConfig(env),
+    policy: loadJobPolicy(env),
+    logger: pino({ level: 'silent' }),
+  });
 }

@@ -71,8 +71,11 @@ class CountingLimiter implements CallLimiter {
   booked: string[] = [];
   throttles: (number | undefined)[] = [];
   private readonly pauseMs = 10;
-  async acquire(signal?: AbortSignal) {
+  /** A global pause in force at the next acquire, in ms. */
+  pausedForMs = 0;
+  async acquire(signal?: AbortSignal, onWait?: (waitMs: number, paused: boolean) => void) {
     signal?.throwIfAborted();
+    if (this.pausedForMs > 0) onWait?.(this.pausedForMs, true);
     return `booking-${++this.acquired}`;
   }
   async sent(booking: string) {
@@ -135,6 +138,14 @@ describe('export processor', () => {
     expect((error as NcpError).kind).toBe('throttled');
     expect(client.calls).toBe(1);
     expect(outcomes.written).toEqual([]);
+  });
+
+  it('ends the attempt as throttled when a global pause outlasts the wait bound', async () => {
+    const { client, limiter, process } = setup([success], { throttleMaxWaitMs: 1000 });
+    limiter.pausedForMs = 5000;
+    const error = await process(fakeJob()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'throttled', code: 'PAUSED' });
+    expect(client.calls).toBe(0);
   });
 
   it('lets BullMQ retry a transient error, writing no outcome', async () => {
