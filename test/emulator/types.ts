@@ -25,7 +25,8 @@ export const FAULT_NAMES = [
  * - `reset`: the TCP connection is reset without an answer;
  * - `slow`: the answer is delayed by `slowMs`, then given normally;
  * - `malformed`: HTTP 200 with a truncated body;
- * - `throttle`: HTTP 429, gateway errorCode 420, as if the rate limit had been hit.
+ * - `throttle`: HTTP 429, gateway errorCode 420, as if the rate limit had been hit (the request
+ *   already passed the rate limit, so it still takes its slot in the window).
  */
 export type FaultName = (typeof FAULT_NAMES)[number];
 

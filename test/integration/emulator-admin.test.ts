@@ -56,16 +56,16 @@ describe('SlidingWindow', () => {
 
 describe('emulator: stats', () => {
   it('measures the most arrivals, and the most acceptances, within any sliding window', async () => {
-    emulator = await startEmulator({ seed: TEST_SEED, windowMs: 500 });
+    emulator = await startEmulator({ seed: TEST_SEED, windowMs: 600 });
     const burst = (target: string) => Promise.all([1, 2, 3].map(() => call(emulator.url, target)));
     await call(emulator.url, INVALID); // warm-up
     emulator.reset(); // clears the windows too
-    const t0 = performance.now();
-    await burst(TARGET); // ~0: 3 accepted
-    await sleepUntil(t0 + 200);
-    await burst(INVALID); // ~200: 3 refused, with the first burst 6 in a window
-    await sleepUntil(t0 + 650);
-    await burst(TARGET); // ~650: 3 accepted, 6 with the second burst, none with the first
+    await burst(TARGET); // 3 accepted
+    const t0 = performance.now(); // the first burst arrived before t0
+    await sleepUntil(t0 + 300);
+    await burst(INVALID); // 3 refused, in one window with the first burst: 6
+    await sleepUntil(t0 + 700);
+    await burst(TARGET); // 3 accepted, 6 with the second burst, none with the first
     expect(emulator.stats()).toMatchObject({
       requests: 9,
       accepted: 6,

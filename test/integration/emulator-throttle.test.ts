@@ -47,21 +47,20 @@ describe('emulator: rate limit', () => {
   });
 
   it('slides: a slot frees when the oldest admitted request leaves the window', async () => {
-    emulator = await startEmulator({ seed: TEST_SEED, rateLimit: 2, windowMs: 500 });
-    const t0 = performance.now();
-    expect(await statuses(1)).toEqual([200]); // A at ~0
-    await sleepUntil(t0 + 200);
-    expect(await statuses(2)).toEqual([200, 429]); // B at ~200, C refused (A, B)
-    await sleepUntil(t0 + 600);
+    emulator = await startEmulator({ seed: TEST_SEED, rateLimit: 2, windowMs: 800 });
+    expect(await statuses(1)).toEqual([200]); // A
+    const t0 = performance.now(); // A arrived before t0
+    await sleepUntil(t0 + 250);
+    expect(await statuses(2)).toEqual([200, 429]); // B at >= 250, C refused (A, B)
+    await sleepUntil(t0 + 820);
     expect(await statuses(2)).toEqual([200, 429]); // A left: D admitted; E refused (B, D)
     expect(emulator.stats()).toMatchObject({ accepted: 3, throttled: 2 });
   });
 
   it('does not count refused requests as admitted', async () => {
     emulator = await startEmulator({ seed: TEST_SEED, rateLimit: 2, windowMs: 300 });
-    const t0 = performance.now();
     expect(await statuses(6)).toEqual([200, 200, 429, 429, 429, 429]);
-    await sleepUntil(t0 + 350);
+    await sleepUntil(performance.now() + 310); // the two admitted ones left; refused ones never counted
     expect(await statuses(3)).toEqual([200, 200, 429]);
   });
 
