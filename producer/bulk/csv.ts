@@ -5,8 +5,7 @@ import { BulkFileError } from './errors.ts';
 import { type SplitRecord, splitLines } from './line-splitter.ts';
 import { type BulkRow, rowError, tooLong, validateRow } from './row.ts';
 
-const UNCLOSED =
-  'a quoted cell that starts in this row is never closed, so the rest of the input was read as part of it';
+const SWALLOWED = 'so the rest of the input was read as part of it';
 
 /**
  * Reads a CSV of export requests. The first non-blank row is the header (see
@@ -49,7 +48,7 @@ function readHeader(
     throw new BulkFileError(line, `the CSV header is longer than ${maxRowBytes} bytes`);
   }
   if (record.kind === 'unclosed-quote') {
-    throw new BulkFileError(line, `the CSV header has ${UNCLOSED}`);
+    throw new BulkFileError(line, `a quoted cell in the CSV header is never closed, ${SWALLOWED}`);
   }
   const result = csvCells(record.text);
   if (!result.ok) throw new BulkFileError(line, `unreadable CSV header: ${result.message}`);
@@ -65,7 +64,8 @@ function toRow(
   if (record.kind === 'too-long') {
     return tooLong(line, maxRowBytes, ' (a quote that is never closed can cause this)');
   }
-  if (record.kind === 'unclosed-quote') return rowError(line, UNCLOSED);
+  if (record.kind === 'unclosed-quote')
+    return rowError(line, `a quoted cell in this row is never closed, ${SWALLOWED}`);
   const result = csvCells(record.text);
   if (!result.ok) return rowError(line, result.message);
   const cells = result.cells.map((cell) => cell.trim());

@@ -1,7 +1,7 @@
+import { CsvQuotes } from './csv-quotes.ts';
 import { RowBuffer } from './row-buffer.ts';
 
 const NEWLINE = 0x0a;
-const QUOTE = 0x22;
 
 /** One record cut out of the text, by the line it starts on. */
 export type SplitRecord =
@@ -13,19 +13,17 @@ export type SplitRecord =
 
 /**
  * Cuts decoded text into records at line ends (LF or CRLF; the line end is not part of the
- * record), counting lines. With `quotes` (CSV), a line end between double quotes belongs to the
- * record: every `"` flips the quoted state, which matches RFC 4180 quoting, where a quote inside
- * a quoted cell is doubled. Blank records are passed on too; skipping them is the caller's call.
+ * record), counting lines. With `quotes` (CSV), a line end inside a quoted cell belongs to the
+ * record (see {@link CsvQuotes}). Blank records are passed on too; skipping them is the caller's.
  */
 export class LineSplitter {
-  readonly #quotes: boolean;
+  readonly #quotes: CsvQuotes | undefined;
   readonly #buffer: RowBuffer;
   #line = 1;
   #start = 1;
-  #quoted = false;
 
   constructor(options: { maxRowBytes: number; quotes: boolean }) {
-    this.#quotes = options.quotes;
+    this.#quotes = options.quotes ? new CsvQuotes() : undefined;
     this.#buffer = new RowBuffer(options.maxRowBytes);
   }
 
@@ -34,24 +32,20 @@ export class LineSplitter {
     let from = 0;
     for (let i = 0; i < chunk.length; i++) {
       const code = chunk.charCodeAt(i);
-      if (code === QUOTE && this.#quotes) {
-        this.#quoted = !this.#quoted;
-      } else if (code === NEWLINE) {
-        this.#line++;
-        if (!this.#quoted) {
-          this.#buffer.append(chunk.slice(from, i));
-          yield this.#take();
-          from = i + 1;
-          this.#start = this.#line;
-        }
-      }
+      if (code === NEWLINE) this.#line++;
+      const quoted = this.#quotes?.inside(code) ?? false;
+      if (code !== NEWLINE || quoted) continue;
+      this.#buffer.append(chunk.slice(from, i));
+      yield this.#take();
+      from = i + 1;
+      this.#start = this.#line;
     }
     this.#buffer.append(chunk.slice(from));
   }
 
   /** The last record, when the input does not end with a line end. */
   *end(): Generator<SplitRecord> {
-    if (this.#quoted) {
+    if (this.#quotes?.open) {
       yield { line: this.#start, kind: 'unclosed-quote' };
     } else if (!this.#buffer.empty) {
       yield this.#take();
