@@ -73,8 +73,4 @@ function processIo(): CliIo {
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 }
 
-export type Register = (
-  program: Command,
-  io: CliIo,
-  setExitCode: (code: number) => void,
-) => void;
+export type Register = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;

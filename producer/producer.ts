@@ -63,7 +63,10 @@ export class ExportProducer {
    * Validates every request, then enqueues them all; if any is invalid, nothing is enqueued
    * and a {@link ContractError} names each bad field as `[index].field`.
    */
-  async enqueue(requests: readonly unknown[], options: EnqueueOptions = {}): Promise<EnqueueResult[]> {
+  async enqueue(
+    requests: readonly unknown[],
+    options: EnqueueOptions = {},
+  ): Promise<EnqueueResult[]> {
     const valid: ExportRequest[] = [];
     const issues: FieldIssue[] = [];
     requests.forEach((data, index) => {
@@ -71,7 +74,10 @@ export class ExportProducer {
       if (parsed.ok) valid.push(parsed.value);
       else {
         for (const issue of parsed.issues) {
-          issues.push({ field: `[${index}]${issue.field ? `.${issue.field}` : ''}`, message: issue.message });
+          issues.push({
+            field: `[${index}]${issue.field ? `.${issue.field}` : ''}`,
+            message: issue.message,
+          });
         }
       }
     });
@@ -97,7 +103,9 @@ export class ExportProducer {
    * Adds jobs under the given ids; an id that exists already is reported as not added.
    * `retry` uses this to add a re-run under the id that follows the failed run's.
    */
-  async add(entries: readonly { jobId: string; request: ExportRequest }[]): Promise<EnqueueResult[]> {
+  async add(
+    entries: readonly { jobId: string; request: ExportRequest }[],
+  ): Promise<EnqueueResult[]> {
     if (entries.length === 0) return [];
     const timestamp = Date.now();
     const seen = new Set<string>();
@@ -108,7 +116,11 @@ export class ExportProducer {
       seen.add(jobId);
       results.push({ jobId, added: firstInBatch, request });
       if (firstInBatch) {
-        jobs.push({ name: EXPORT_JOB_NAME, data: request, opts: this.jobOptions(jobId, timestamp) });
+        jobs.push({
+          name: EXPORT_JOB_NAME,
+          data: request,
+          opts: this.jobOptions(jobId, timestamp),
+        });
       }
     }
     await this.queue.addBulk(jobs);
@@ -133,9 +145,7 @@ export class ExportProducer {
     }
     const answers = (await pipeline.exec()) ?? [];
     return new Set(
-      jobIds.filter((_, i) =>
-        queues.some((_, q) => answers[i * queues.length + q]?.[1] === 1),
-      ),
+      jobIds.filter((_, i) => queues.some((_, q) => answers[i * queues.length + q]?.[1] === 1)),
     );
   }
 

@@ -5,8 +5,8 @@
  */
 import type { ExportRequest, Outcome } from '../shared/contract.ts';
 import { EXPORT_QUEUE, parseExportRequest, RESULTS_QUEUE } from '../shared/contract.ts';
-import type { ExportProducer } from './producer.ts';
 import { type OutcomeFilter, readOutcomes } from './outcomes.ts';
+import type { ExportProducer } from './producer.ts';
 
 const RUN_SUFFIX = /^(.*)~r(\d+)$/;
 
@@ -48,7 +48,11 @@ export async function planRetries(
   } else {
     for (const jobId of selection.jobIds) {
       const outcome = (await producer.resultsQueue.getJob(jobId))?.data as Outcome | undefined;
-      if (!outcome) plan.skipped.push({ jobId, reason: 'no outcome: it has not finished, or was never enqueued' });
+      if (!outcome)
+        plan.skipped.push({
+          jobId,
+          reason: 'no outcome: it has not finished, or was never enqueued',
+        });
       else if (outcome.status !== 'failed') plan.skipped.push({ jobId, reason: 'it succeeded' });
       else failed.push(outcome);
     }
@@ -62,7 +66,10 @@ export async function planRetries(
     if (taken.has(jobId)) {
       plan.skipped.push({ jobId: outcome.jobId, reason: `already re-run as ${jobId}` });
     } else if (!parsed.ok) {
-      plan.skipped.push({ jobId: outcome.jobId, reason: 'its data breaks the contract; fix and enqueue it anew' });
+      plan.skipped.push({
+        jobId: outcome.jobId,
+        reason: 'its data breaks the contract; fix and enqueue it anew',
+      });
     } else {
       plan.retries.push({ failedJobId: outcome.jobId, jobId, request: parsed.value });
     }

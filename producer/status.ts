@@ -20,7 +20,10 @@ export interface StatusSnapshot {
 
 const RECENT = 1000;
 
-export async function readStatus(producer: ExportProducer, redisPrefix: string): Promise<StatusSnapshot> {
+export async function readStatus(
+  producer: ExportProducer,
+  redisPrefix: string,
+): Promise<StatusSnapshot> {
   const [exports, outcomeCounts, throttle, recent, workers] = await Promise.all([
     producer.queue.getJobCounts(...STATES) as Promise<Counts>,
     producer.resultsQueue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed'),

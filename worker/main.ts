@@ -4,8 +4,9 @@
  * close connections, exit 0. If that takes longer than SHUTDOWN_TIMEOUT_MS (or a second
  * signal arrives), active jobs are abandoned to stalled-job recovery and the exit code is 1.
  */
-import type { Register } from '../cli/main.ts';
+
 import type { CliIo } from '../cli/context.ts';
+import type { Register } from '../cli/main.ts';
 import {
   loadJobPolicy,
   loadLogConfig,

@@ -24,7 +24,10 @@ export interface ExportClient {
 
 export interface CallLimiter {
   /** Waits for the global rate limit; returns a booking for {@link CallLimiter.sent}. */
-  acquire(signal?: AbortSignal, onWait?: (waitMs: number, paused: boolean) => void): Promise<string>;
+  acquire(
+    signal?: AbortSignal,
+    onWait?: (waitMs: number, paused: boolean) => void,
+  ): Promise<string>;
   /** Books the call as sent now; from then on it counts for one rate-limit window. */
   sent(booking: string): Promise<void>;
   /** Records a 429; returns the global pause now in force, in ms. */

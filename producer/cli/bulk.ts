@@ -4,8 +4,8 @@
  * chunks. Memory stays flat: rows are never all held at once.
  */
 import { SingleBar } from 'cli-progress';
-import type { Register } from '../../cli/main.ts';
 import { CliError, type CliIo, EXIT, writeLine } from '../../cli/context.ts';
+import type { Register } from '../../cli/main.ts';
 import type { ExportRequest } from '../../shared/contract.ts';
 import { detectFormat } from '../bulk/format.ts';
 import { readBulk } from '../bulk/read.ts';
@@ -45,7 +45,10 @@ export const registerBulk: Register = (program, io, setExitCode) => {
       const format = detectFormat(file, flags.format);
       const chunk = Number(flags.chunk);
       if (!Number.isInteger(chunk) || chunk < 1 || chunk > 10_000) {
-        throw new CliError(`--chunk: "${flags.chunk}" must be an integer from 1 to 10000`, EXIT.badInput);
+        throw new CliError(
+          `--chunk: "${flags.chunk}" must be an integer from 1 to 10000`,
+          EXIT.badInput,
+        );
       }
       const source = await openBulkSource(file, io.stdin);
       try {
@@ -58,7 +61,10 @@ export const registerBulk: Register = (program, io, setExitCode) => {
           }
           summary.invalid++;
           for (const issue of row.issues) {
-            writeLine(io.stderr, `${source.name}:${row.line}: ${issue.field ? `${issue.field}: ` : ''}${issue.message}`);
+            writeLine(
+              io.stderr,
+              `${source.name}:${row.line}: ${issue.field ? `${issue.field}: ` : ''}${issue.message}`,
+            );
           }
         }
         const refuse = summary.invalid > 0 && !flags.skipInvalid;
@@ -85,7 +91,10 @@ async function enqueueRows(
   io: CliIo,
 ): Promise<void> {
   const bar = io.stderr.isTTY
-    ? new SingleBar({ stream: io.stderr, format: 'enqueue [{bar}] {value}/{total} rows {eta_formatted}' })
+    ? new SingleBar({
+        stream: io.stderr,
+        format: 'enqueue [{bar}] {value}/{total} rows {eta_formatted}',
+      })
     : undefined;
   bar?.start(summary.valid, 0);
   let chunk: ExportRequest[] = [];
@@ -115,10 +124,18 @@ function report(io: CliIo, summary: BulkSummary, flags: BulkFlags, refused: bool
     writeLine(io.stdout, JSON.stringify({ ...summary, dryRun: flags.dryRun ?? false, refused }));
     return;
   }
-  const parts = [`read ${summary.read}`, `added ${summary.added}`, `duplicates ${summary.duplicates}`, `invalid ${summary.invalid}`];
+  const parts = [
+    `read ${summary.read}`,
+    `added ${summary.added}`,
+    `duplicates ${summary.duplicates}`,
+    `invalid ${summary.invalid}`,
+  ];
   writeLine(io.stdout, parts.join(', '));
   if (refused) {
-    writeLine(io.stderr, `nothing enqueued: ${summary.invalid} invalid row(s); fix them or pass --skip-invalid`);
+    writeLine(
+      io.stderr,
+      `nothing enqueued: ${summary.invalid} invalid row(s); fix them or pass --skip-invalid`,
+    );
   } else if (flags.dryRun) {
     writeLine(io.stderr, `dry run: ${summary.valid} valid row(s) would be enqueued`);
   }

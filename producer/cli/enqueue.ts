@@ -1,5 +1,5 @@
-import type { Register } from '../../cli/main.ts';
 import { writeLine } from '../../cli/context.ts';
+import type { Register } from '../../cli/main.ts';
 import { ContractError } from '../../shared/contract.ts';
 import { withProducer } from './common.ts';
 
@@ -47,7 +47,10 @@ export const registerEnqueue: Register = (program, io) => {
       } else {
         writeLine(io.stdout, result.jobId);
         if (!result.added) {
-          writeLine(io.stderr, 'duplicate: this export is already queued or recently finished (use --force to export again)');
+          writeLine(
+            io.stderr,
+            'duplicate: this export is already queued or recently finished (use --force to export again)',
+          );
         }
       }
     });

@@ -1,5 +1,5 @@
-import type { Register } from '../../cli/main.ts';
 import { CliError, EXIT, writeLine } from '../../cli/context.ts';
+import type { Register } from '../../cli/main.ts';
 import { planRetries } from '../retry.ts';
 import { withProducer } from './common.ts';
 import { parseKinds, parseSince } from './filters.ts';
@@ -33,13 +33,20 @@ export const registerRetry: Register = (program, io) => {
           producer,
           flags.all ? { all: true, filter } : { all: false, jobIds, filter },
         );
-        for (const skip of plan.skipped) writeLine(io.stderr, `skipped ${skip.jobId}: ${skip.reason}`);
+        for (const skip of plan.skipped)
+          writeLine(io.stderr, `skipped ${skip.jobId}: ${skip.reason}`);
         if (flags.dryRun) {
-          for (const item of plan.retries) writeLine(io.stdout, `would retry ${item.failedJobId} as ${item.jobId}`);
-          writeLine(io.stderr, `dry run: ${plan.retries.length} would be re-run, ${plan.skipped.length} skipped`);
+          for (const item of plan.retries)
+            writeLine(io.stdout, `would retry ${item.failedJobId} as ${item.jobId}`);
+          writeLine(
+            io.stderr,
+            `dry run: ${plan.retries.length} would be re-run, ${plan.skipped.length} skipped`,
+          );
           return;
         }
-        const added = await producer.add(plan.retries.map(({ jobId, request }) => ({ jobId, request })));
+        const added = await producer.add(
+          plan.retries.map(({ jobId, request }) => ({ jobId, request })),
+        );
         plan.retries.forEach((item, i) => {
           const verb = added[i]?.added ? 'retrying' : 'already queued';
           writeLine(io.stdout, `${verb} ${item.failedJobId} as ${item.jobId}`);

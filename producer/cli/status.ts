@@ -1,5 +1,5 @@
-import type { Register } from '../../cli/main.ts';
 import { writeLine } from '../../cli/context.ts';
+import type { Register } from '../../cli/main.ts';
 import { loadRedisConfig } from '../../shared/config.ts';
 import { delay } from '../../shared/delay.ts';
 import { pending, readStatus, type StatusSnapshot } from '../status.ts';

@@ -4,6 +4,7 @@
  */
 import type { Job } from 'bullmq';
 import { pino } from 'pino';
+import { ExportProducer } from '../../producer/producer.ts';
 import {
   loadJobPolicy,
   loadNcpConfig,
@@ -11,7 +12,6 @@ import {
   loadWorkerConfig,
 } from '../../shared/config.ts';
 import type { ExportRequestInput, Outcome } from '../../shared/contract.ts';
-import { ExportProducer } from '../../producer/producer.ts';
 import { type ExportWorker, startExportWorker } from '../../worker/export-worker.ts';
 import { DEFAULT_CREDENTIALS, type Emulator, type Seed } from '../emulator/index.ts';
 import { deletePrefix, testRedisConfig } from './redis.ts';

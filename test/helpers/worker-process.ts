@@ -44,7 +44,9 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<W
   while (!logs.some((line) => line.msg === 'worker started')) {
     if (child.exitCode !== null || Date.now() - started > 15_000) {
       child.kill('SIGKILL');
-      throw new Error(`worker did not start (exit ${child.exitCode}):\n${stderr}\n${JSON.stringify(logs)}`);
+      throw new Error(
+        `worker did not start (exit ${child.exitCode}):\n${stderr}\n${JSON.stringify(logs)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

@@ -56,7 +56,12 @@ describe('errors that no retry can fix', () => {
     await pipeline.producer.enqueue([{ ...known, instanceNo: '999999999' }]);
     worker = startInProcessWorker(pipeline);
     const outcome = await onlyOutcome();
-    expect(outcome).toMatchObject({ status: 'failed', attempts: 1, httpStatus: 400, error: { kind: 'invalid', retryable: false } });
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      httpStatus: 400,
+      error: { kind: 'invalid', retryable: false },
+    });
     expect(outcome.error?.message).toContain('cloudRedisInstanceNo');
     expect(emulator.stats().requests).toBe(1);
   });

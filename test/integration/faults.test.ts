@@ -6,7 +6,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Outcome } from '../../shared/contract.ts';
 import type { ExportWorker } from '../../worker/export-worker.ts';
 import { type Emulator, type FaultName, generateSeed, startEmulator } from '../emulator/index.ts';
-import { openPipeline, type Pipeline, requestsFromSeed, startInProcessWorker } from '../helpers/pipeline.ts';
+import {
+  openPipeline,
+  type Pipeline,
+  requestsFromSeed,
+  startInProcessWorker,
+} from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
 
 const seed = generateSeed({ instances: 10, systemBackups: 2 });
@@ -32,12 +37,25 @@ describe('faults and throttling', () => {
     pipeline = await openPipeline('faults', emulator, { maxAttempts });
     await pipeline.producer.enqueue(requests);
     worker = startInProcessWorker(pipeline, { WORKER_CONCURRENCY: '4', ...env });
-    await waitFor(`${requests.length} outcomes`, async () => (await pipeline.outcomeCount()) >= requests.length, 25_000, 100);
+    await waitFor(
+      `${requests.length} outcomes`,
+      async () => (await pipeline.outcomeCount()) >= requests.length,
+      25_000,
+      100,
+    );
     return pipeline.outcomes();
   }
 
   it('retries 500, 503, 504, service code 1000, resets and timeouts until every export succeeds', async () => {
-    const schedule: FaultName[] = ['http500', 'http503', 'http504', 'service1000', 'reset', 'slow', 'malformed'];
+    const schedule: FaultName[] = [
+      'http500',
+      'http503',
+      'http504',
+      'service1000',
+      'reset',
+      'slow',
+      'malformed',
+    ];
     const transient = schedule.filter((fault) => fault !== 'malformed');
     emulator.configure({ faults: { schedule: [...transient, ...transient], slowMs: 1500 } });
     // At most 12 faults in all, so 13 attempts guarantee success whatever their order.

@@ -3,7 +3,11 @@ import { outcomeSchema } from '../../shared/contract.ts';
 import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
 import { openPipeline, type Pipeline, requestsFromSeed } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
-import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from '../helpers/worker-process.ts';
+import {
+  startWorkerProcess,
+  stopWorkerProcess,
+  type WorkerProcess,
+} from '../helpers/worker-process.ts';
 
 const RATE = 25;
 const seed = generateSeed({ instances: 80, systemBackups: 2 });

@@ -44,7 +44,10 @@ describe('NCP configuration', () => {
   it('reads secrets from *_FILE and trims the trailing newline', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ncp-config-'));
     writeFileSync(join(dir, 'secret'), 'from-file\n');
-    const config = loadNcpConfig({ NCP_ACCESS_KEY: 'AK', NCP_SECRET_KEY_FILE: join(dir, 'secret') });
+    const config = loadNcpConfig({
+      NCP_ACCESS_KEY: 'AK',
+      NCP_SECRET_KEY_FILE: join(dir, 'secret'),
+    });
     expect(config.secretKey).toBe('from-file');
     const missing = configError(() =>
       loadNcpConfig({ NCP_ACCESS_KEY: 'AK', NCP_SECRET_KEY_FILE: join(dir, 'absent') }),
@@ -60,9 +63,15 @@ describe('NCP configuration', () => {
   });
 
   it('maps NCP_SITE to the site hosts', () => {
-    expect(loadNcpConfig({ ...keys, NCP_SITE: 'gov' }).apiUrl).toBe('https://ncloud.apigw.gov-ntruss.com');
-    expect(loadNcpConfig({ ...keys, NCP_SITE: 'fin' }).apiUrl).toBe('https://fin-ncloud.apigw.fin-ntruss.com');
-    expect(configError(() => loadNcpConfig({ ...keys, NCP_SITE: 'moon' })).variable).toBe('NCP_SITE');
+    expect(loadNcpConfig({ ...keys, NCP_SITE: 'gov' }).apiUrl).toBe(
+      'https://ncloud.apigw.gov-ntruss.com',
+    );
+    expect(loadNcpConfig({ ...keys, NCP_SITE: 'fin' }).apiUrl).toBe(
+      'https://fin-ncloud.apigw.fin-ntruss.com',
+    );
+    expect(configError(() => loadNcpConfig({ ...keys, NCP_SITE: 'moon' })).variable).toBe(
+      'NCP_SITE',
+    );
   });
 
   it.each([
@@ -74,7 +83,9 @@ describe('NCP configuration', () => {
     ['NCP_TIMEOUT_MS', '0'],
     ['NCP_REGION', 'kr'],
   ])('rejects %s=%s naming it', (variable, value) => {
-    expect(configError(() => loadNcpConfig({ ...keys, [variable]: value })).variable).toBe(variable);
+    expect(configError(() => loadNcpConfig({ ...keys, [variable]: value })).variable).toBe(
+      variable,
+    );
   });
 });
 
@@ -82,17 +93,24 @@ describe('Redis, worker and job configuration', () => {
   it('defaults Redis to the local server and the bull prefix', () => {
     expect(loadRedisConfig({})).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'bull' });
     expect(loadRedisConfig({ QUEUE_PREFIX: '{ncp}' }).prefix).toBe('{ncp}');
-    expect(configError(() => loadRedisConfig({ REDIS_URL: 'http://x' })).variable).toBe('REDIS_URL');
-    expect(configError(() => loadRedisConfig({ QUEUE_PREFIX: 'a:b' })).variable).toBe('QUEUE_PREFIX');
+    expect(configError(() => loadRedisConfig({ REDIS_URL: 'http://x' })).variable).toBe(
+      'REDIS_URL',
+    );
+    expect(configError(() => loadRedisConfig({ QUEUE_PREFIX: 'a:b' })).variable).toBe(
+      'QUEUE_PREFIX',
+    );
   });
 
   it('accepts a decimal rate limit and checks the backoff range', () => {
     expect(loadWorkerConfig({ NCP_RATE_LIMIT: '2.5' }).rateLimit).toBe(2.5);
     expect(loadWorkerConfig({}).concurrency).toBe(16);
-    expect(configError(() => loadWorkerConfig({ NCP_RATE_LIMIT: 'fast' })).variable).toBe('NCP_RATE_LIMIT');
+    expect(configError(() => loadWorkerConfig({ NCP_RATE_LIMIT: 'fast' })).variable).toBe(
+      'NCP_RATE_LIMIT',
+    );
     expect(
-      configError(() => loadWorkerConfig({ EXPORT_BACKOFF_BASE_MS: '5000', EXPORT_BACKOFF_MAX_MS: '100' }))
-        .variable,
+      configError(() =>
+        loadWorkerConfig({ EXPORT_BACKOFF_BASE_MS: '5000', EXPORT_BACKOFF_MAX_MS: '100' }),
+      ).variable,
     ).toBe('EXPORT_BACKOFF_MAX_MS');
   });
 

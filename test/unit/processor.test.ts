@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../shared/contract.ts';
 import { NcpError, type NcpResponse } from '../../shared/ncp/index.ts';
 import type { OutcomeStore } from '../../worker/outcome.ts';
-import { type CallLimiter, createExportProcessor, type ExportClient } from '../../worker/processor.ts';
+import {
+  type CallLimiter,
+  createExportProcessor,
+  type ExportClient,
+} from '../../worker/processor.ts';
 
 const request = {
   api: 'vredis',
@@ -88,11 +92,30 @@ class CountingLimiter implements CallLimiter {
 }
 
 const throttled = (retryAfterMs?: number) =>
-  new NcpError({ kind: 'throttled', code: '420', message: 'Rate Limited', httpStatus: 429, retryAfterMs });
-const serverError = new NcpError({ kind: 'server', code: '1000', message: 'try again', httpStatus: 500 });
-const authError = new NcpError({ kind: 'auth', code: '200', message: 'Authentication Failed', httpStatus: 401 });
+  new NcpError({
+    kind: 'throttled',
+    code: '420',
+    message: 'Rate Limited',
+    httpStatus: 429,
+    retryAfterMs,
+  });
+const serverError = new NcpError({
+  kind: 'server',
+  code: '1000',
+  message: 'try again',
+  httpStatus: 500,
+});
+const authError = new NcpError({
+  kind: 'auth',
+  code: '200',
+  message: 'Authentication Failed',
+  httpStatus: 401,
+});
 
-function setup(answers: (NcpResponse | NcpError)[], options: { throttleMaxWaitMs?: number; shutdown?: AbortSignal } = {}) {
+function setup(
+  answers: (NcpResponse | NcpError)[],
+  options: { throttleMaxWaitMs?: number; shutdown?: AbortSignal } = {},
+) {
   const client = new ScriptedClient(answers);
   const limiter = new CountingLimiter();
   const outcomes = new MemoryOutcomes();
@@ -110,12 +133,23 @@ function setup(answers: (NcpResponse | NcpError)[], options: { throttleMaxWaitMs
 describe('export processor', () => {
   it('calls NCP once and writes a succeeded outcome', async () => {
     const { client, limiter, outcomes, process } = setup([success]);
-    await expect(process(fakeJob())).resolves.toEqual({ requestId: 'req-1', returnCode: '0', httpStatus: 200 });
+    await expect(process(fakeJob())).resolves.toEqual({
+      requestId: 'req-1',
+      returnCode: '0',
+      httpStatus: 200,
+    });
     expect(client.calls).toBe(1);
     expect(limiter.acquired).toBe(1);
     expect(limiter.booked).toEqual(['booking-1']);
     expect(outcomes.written).toEqual([
-      expect.objectContaining({ jobId: 'job-1', status: 'succeeded', attempts: 1, requestId: 'req-1', error: null, meta: {} }),
+      expect.objectContaining({
+        jobId: 'job-1',
+        status: 'succeeded',
+        attempts: 1,
+        requestId: 'req-1',
+        error: null,
+        meta: {},
+      }),
     ]);
     expect(outcomes.written[0]!.enqueuedAt).toBe('2026-11-26T00:00:00.000Z');
     expect(outcomes.written[0]!.startedAt).toBe('2026-11-26T00:00:01.000Z');
