@@ -64,8 +64,9 @@ function toRow(
   if (record.kind === 'too-long') {
     return tooLong(line, maxRowBytes, ' (a quote that is never closed can cause this)');
   }
-  if (record.kind === 'unclosed-quote')
+  if (record.kind === 'unclosed-quote') {
     return rowError(line, `a quoted cell in this row is never closed, ${SWALLOWED}`);
+  }
   const result = csvCells(record.text);
   if (!result.ok) return rowError(line, result.message);
   const cells = result.cells.map((cell) => cell.trim());
