@@ -7,7 +7,8 @@ import { SingleBar } from 'cli-progress';
 import { CliError, type CliIo, EXIT, writeLine } from '../../cli/context.ts';
 import type { Register } from '../../cli/main.ts';
 import type { ExportRequest } from '../../shared/contract.ts';
-import { detectFormat } from '../bulk/format.ts';
+import { BulkFileError } from '../bulk/errors.ts';
+import { type BulkFormat, BulkFormatError, detectFormat } from '../bulk/format.ts';
 import { readBulk } from '../bulk/read.ts';
 import { openBulkSource } from '../bulk/source.ts';
 import type { ExportProducer } from '../producer.ts';
@@ -42,7 +43,12 @@ export const registerBulk: Register = (program, io, setExitCode) => {
     .option('--chunk <rows>', 'rows per enqueue round trip', '1000')
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, flags: BulkFlags) => {
-      const format = detectFormat(file, flags.format);
+      let format: BulkFormat;
+      try {
+        format = detectFormat(file, flags.format);
+      } catch (error) {
+        explainBulkError(error);
+      }
       const chunk = Number(flags.chunk);
       if (!Number.isInteger(chunk) || chunk < 1 || chunk > 10_000) {
         throw new CliError(
@@ -50,7 +56,7 @@ export const registerBulk: Register = (program, io, setExitCode) => {
           EXIT.badInput,
         );
       }
-      const source = await openBulkSource(file, io.stdin);
+      const source = await openBulkSource(file, io.stdin).catch(explainBulkError);
       try {
         const summary: BulkSummary = { read: 0, valid: 0, invalid: 0, added: 0, duplicates: 0 };
         for await (const row of readBulk(source.open(), format)) {
@@ -75,16 +81,27 @@ export const registerBulk: Register = (program, io, setExitCode) => {
         }
         report(io, summary, flags, refuse);
         if (refuse) setExitCode(EXIT.badInput);
+      } catch (error) {
+        explainBulkError(error, source.name);
       } finally {
         await source.dispose();
       }
     });
 };
 
+/** File-level problems (encoding, header, structure) stop the command with exit code 2. */
+function explainBulkError(error: unknown, name?: string): never {
+  if (error instanceof BulkFileError) {
+    throw new CliError(`${name ?? 'input'}:${error.line}: ${error.reason}`, EXIT.badInput);
+  }
+  if (error instanceof BulkFormatError) throw new CliError(error.message, EXIT.badInput);
+  throw error;
+}
+
 async function enqueueRows(
   producer: ExportProducer,
   input: AsyncIterable<Buffer>,
-  format: ReturnType<typeof detectFormat>,
+  format: BulkFormat,
   chunkSize: number,
   force: boolean,
   summary: BulkSummary,

@@ -136,6 +136,18 @@ describe('enqueue and bulk commands', () => {
     expect(job?.opts).toMatchObject({ attempts: 8, backoff: { type: 'ncp-jitter' } });
   });
 
+  it('stops at a file-level problem, naming the file and line, with exit code 2', async () => {
+    const path = join(dir, 'header.csv');
+    writeFileSync(path, 'api,instanceNo,file,bucketName\nvredis,1,f,bucket-a\n');
+    const run = await runCli(['bulk', path], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`^ncp-cache-export: ${path}:1: unknown column "file"`));
+    const stdin = await runCli(['bulk', '-'], env);
+    expect(stdin.code).toBe(2);
+    expect(stdin.stderr).toContain('needs --format');
+    expect(await queue.count()).toBe(0);
+  });
+
   it('reads NDJSON from standard input', async () => {
     const ndjson = [
       JSON.stringify({
