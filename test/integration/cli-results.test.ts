@@ -8,7 +8,7 @@ import { openPipeline, type Pipeline, startInProcessWorker } from '../helpers/pi
 import { waitFor } from '../helpers/redis.ts';
 
 const seed = generateSeed({ instances: 3, systemBackups: 1, apis: ['vredis'] });
-const [a, b, c] = seed.instances;
+const [a, b] = seed.instances;
 const request = (instanceNo: string) => ({
   api: 'vredis',
   instanceNo,
