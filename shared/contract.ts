@@ -48,7 +48,9 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const IPV4_LIKE = /^\d{1,3}(\.\d{1,3}){3}$/;
 const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
-const apiSchema = z.enum(['vredis', 'vcache']).describe('NCP API family: vredis or vcache.');
+const apiSchema = z
+  .enum(['vredis', 'vcache'], { error: 'must be vredis or vcache' })
+  .describe('NCP API family: vredis or vcache.');
 
 const instanceNoSchema = z
   .string({ error: 'must be a string of digits' })
@@ -76,7 +78,7 @@ const bucketNameSchema = z
   .describe('Object Storage bucket that receives the backup file; it must already exist.');
 
 const backupTypeModeSchema = z
-  .enum(['SYSTEM', 'MANUAL'])
+  .enum(['SYSTEM', 'MANUAL'], { error: 'must be SYSTEM or MANUAL' })
   .describe('SYSTEM for automatic backups, MANUAL for manual ones.');
 
 const regionCodeSchema = z
