@@ -10,6 +10,7 @@ import { createNcpClient, NcpError } from '../shared/ncp/index.ts';
 import { createRedis } from '../shared/redis.ts';
 import { backoffDelay } from './backoff.ts';
 import { buildOutcome, QueueOutcomeStore } from './outcome.ts';
+import { startOutcomeRetention } from './outcome-retention.ts';
 import { createExportProcessor, type ExportClient, type ExportResult } from './processor.ts';
 import { RateLimiter } from './rate-limit.ts';
 
@@ -49,6 +50,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
   const exportQueue = new Queue(EXPORT_QUEUE, { connection, prefix: redisConfig.prefix });
   resultsQueue.on('error', (error) => logger.warn({ err: error }, 'results queue error'));
   const outcomes = new QueueOutcomeStore(resultsQueue);
+  const stopRetention = startOutcomeRetention(resultsQueue, policy.keepOutcomesSeconds, logger);
   const client = options.client ?? createNcpClient(options.ncp);
   const shutdown = new AbortController();
 
@@ -120,6 +122,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
     close(force = false) {
       closing ??= (async () => {
         shutdown.abort(new Error('worker is shutting down'));
+        stopRetention();
         await worker.close(force);
         await Promise.all([resultsQueue.close(), exportQueue.close()]);
         await client.close?.();
