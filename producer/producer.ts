@@ -37,6 +37,11 @@ export interface ProducerOptions {
   policy: JobPolicy;
   /** Filled into requests that carry no regionCode (NCP_REGION). */
   defaultRegion?: string | undefined;
+  /**
+   * Hears background connection errors (Redis down, reconnecting). Calls that need Redis
+   * reject on their own; these are only for logging. @defaultValue ignore them
+   */
+  onError?: (error: Error) => void;
 }
 
 export class ExportProducer {
@@ -52,6 +57,8 @@ export class ExportProducer {
     this.options = options;
     this.queue = new Queue(EXPORT_QUEUE, { connection, prefix: options.redis.prefix });
     this.resultsQueue = new Queue(RESULTS_QUEUE, { connection, prefix: options.redis.prefix });
+    const onError = options.onError ?? (() => {});
+    for (const emitter of [connection, this.queue, this.resultsQueue]) emitter.on('error', onError);
   }
 
   /** Connects to Redis, failing fast with a message naming REDIS_URL when it is unreachable. */

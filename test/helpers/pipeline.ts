@@ -46,9 +46,10 @@ export interface Pipeline {
 export async function openPipeline(
   label: string,
   emulator: Emulator,
-  options: { maxAttempts?: number } = {},
+  options: { maxAttempts?: number; redisUrl?: string } = {},
 ): Promise<Pipeline> {
   const redis = testRedisConfig(label);
+  if (options.redisUrl) redis.url = options.redisUrl;
   const producer = await ExportProducer.connect({
     redis,
     policy: {

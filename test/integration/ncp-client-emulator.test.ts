@@ -99,14 +99,14 @@ describe.each(['json', 'xml'] as const)('NCP client against the emulator (%s)', 
       timeoutMs: 1000,
       maxResponseBytes: 64 * 1024,
     });
-    const auth = await wrong.exportBackup(request).catch((e: unknown) => e as NcpError);
+    const auth = (await wrong.exportBackup(request).catch((e: unknown) => e)) as NcpError;
     await wrong.close();
     expect(auth).toMatchObject({ kind: 'auth', code: '200', httpStatus: 401, retryable: false });
     expect(auth.message).not.toContain('wrong-secret');
 
-    const unknown = await client
+    const unknown = (await client
       .exportBackup({ ...request, instanceNo: '42' })
-      .catch((e: unknown) => e as NcpError);
+      .catch((e: unknown) => e)) as NcpError;
     expect(unknown).toMatchObject({
       kind: 'invalid',
       code: '1007011',

@@ -1,0 +1,79 @@
+/** Redis dies and comes back mid-run: workers and producer reconnect, nothing accepted is lost. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
+import { openPipeline, type Pipeline, requestsFromSeed } from '../helpers/pipeline.ts';
+import { waitFor } from '../helpers/redis.ts';
+import { type PrivateRedis, privateRedis } from '../helpers/redis-server.ts';
+import {
+  startWorkerProcess,
+  stopWorkerProcess,
+  type WorkerProcess,
+} from '../helpers/worker-process.ts';
+
+const seed = generateSeed({ instances: 40, systemBackups: 2 });
+const requests = requestsFromSeed(seed);
+
+describe('Redis restart', () => {
+  let redis: PrivateRedis;
+  let emulator: Emulator;
+  let pipeline: Pipeline;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    redis = await privateRedis();
+    emulator = await startEmulator({ seed, latencyMs: 50 });
+    pipeline = await openPipeline('restart', emulator, { redisUrl: redis.url });
+  });
+
+  afterAll(async () => {
+    await Promise.all(workers.map((worker) => stopWorkerProcess(worker)));
+    await pipeline?.cleanup().catch(() => {});
+    await emulator?.close();
+    await redis?.dispose();
+  });
+
+  it('finishes every accepted job with exactly one outcome after Redis is killed and restarted', async () => {
+    const enqueued = await pipeline.producer.enqueue(requests);
+    expect(enqueued.filter((r) => r.added)).toHaveLength(requests.length);
+    const env = pipeline.workerEnv({ NCP_RATE_LIMIT: '20', WORKER_CONCURRENCY: '4' });
+    workers.push(await startWorkerProcess(env), await startWorkerProcess(env));
+
+    await waitFor('some outcomes', async () => (await pipeline.outcomeCount()) >= 15, 20_000, 100);
+    await redis.kill();
+    const callsWhileDown = emulator.stats().requests;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // No call may be granted while the shared limiter is unreachable.
+    expect(emulator.stats().requests - callsWhileDown).toBeLessThanOrEqual(8);
+    await redis.start();
+
+    await waitFor(
+      `${requests.length} outcomes`,
+      async () => (await pipeline.outcomeCount()) >= requests.length,
+      45_000,
+      250,
+    );
+    const outcomes = await pipeline.outcomes();
+    expect(outcomes).toHaveLength(requests.length);
+    expect(new Set(outcomes.map((o) => o.jobId)).size).toBe(requests.length);
+    expect(outcomes.every((o) => o.status === 'succeeded')).toBe(true);
+    expect(
+      await pipeline.producer.queue.getJobCounts(
+        'completed',
+        'failed',
+        'wait',
+        'active',
+        'delayed',
+      ),
+    ).toEqual({
+      completed: requests.length,
+      failed: 0,
+      wait: 0,
+      active: 0,
+      delayed: 0,
+    });
+    // Both workers lived through it: no restart was needed.
+    for (const worker of workers) expect(worker.child.exitCode).toBeNull();
+    const stats = emulator.stats();
+    expect(stats.accepted).toBe(requests.length + stats.duplicates);
+  }, 90_000);
+});
