@@ -111,12 +111,13 @@ export function parseNcpResponse(answer: NcpAnswer): ParsedNcpResponse {
   }
   const bodyCode = shape.type === 'none' || shape.code === '0' ? undefined : shape.code;
   const { kind, code } = classify(httpStatus, shape, bodyCode);
+  const clock = kind === 'auth' ? clockSkewHint(answer) : '';
   return {
     ok: false,
     error: new NcpError({
       kind,
       code,
-      message: describe(answer, shape, code),
+      message: describe(answer, shape, code) + clock,
       httpStatus,
       retryAfterMs: parseRetryAfter(header(answer.headers, 'retry-after'), answer.now),
       requestId: shape.type === 'none' ? undefined : shape.requestId,
@@ -219,6 +220,24 @@ function decode(body: string): Record<string, unknown> | undefined {
     return undefined;
   }
   return undefined;
+}
+
+/** Skew from which an auth failure is blamed on the clock: NCP refuses 5 minutes or more. */
+const CLOCK_SKEW_BLAME_MS = 290_000;
+
+/**
+ * NCP's gateway refuses a signature whose timestamp is 5 minutes or more from its clock, and
+ * says little more. Its `Date` header tells how far this host's clock is off; when that is
+ * the likely cause, the error says so.
+ */
+function clockSkewHint(answer: NcpAnswer): string {
+  const date = Date.parse(header(answer.headers, 'date') ?? '');
+  if (Number.isNaN(date)) return '';
+  const skew = answer.now - date;
+  if (Math.abs(skew) < CLOCK_SKEW_BLAME_MS) return '';
+  const seconds = Math.round(Math.abs(skew) / 1000);
+  const amount = `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  return ` (this host's clock is ${amount} ${skew > 0 ? 'ahead of' : 'behind'} NCP's; NCP refuses requests signed 5 minutes or more off its clock: synchronise this host's clock, e.g. with NTP)`;
 }
 
 function describe(answer: NcpAnswer, shape: Shape, code: string): string {

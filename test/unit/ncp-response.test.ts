@@ -199,3 +199,35 @@ describe('Retry-After', () => {
     expect(parseRetryAfter(value, NOW)).toBe(expected);
   });
 });
+
+describe('clock skew on auth failures', () => {
+  const body = JSON.stringify({ error: { errorCode: '200', message: 'Authentication Failed' } });
+  const now = Date.parse('2026-11-26T12:00:00Z');
+  const answer = (date: string | undefined) =>
+    parseNcpResponse({
+      action: 'exportBackupToObjectStorage',
+      httpStatus: 401,
+      headers: date ? { date } : {},
+      body,
+      now,
+    });
+
+  it('names the clock when the gateway clock is 5 minutes or more away', () => {
+    const behind = answer('Thu, 26 Nov 2026 12:06:02 GMT');
+    expect(behind.ok).toBe(false);
+    if (behind.ok) return;
+    expect(behind.error.kind).toBe('auth');
+    expect(behind.error.message).toContain("this host's clock is 6 min 2 s behind NCP's");
+    const ahead = answer('Thu, 26 Nov 2026 11:54:00 GMT');
+    expect(!ahead.ok && ahead.error.message).toContain('6 min 0 s ahead of');
+  });
+
+  it('says nothing of the clock when it is close, or unknown', () => {
+    for (const date of ['Thu, 26 Nov 2026 12:04:00 GMT', undefined, 'not a date']) {
+      const result = answer(date);
+      expect(!result.ok && result.error.message).toBe(
+        'exportBackupToObjectStorage: HTTP 401, errorCode 200: Authentication Failed',
+      );
+    }
+  });
+});
