@@ -12,26 +12,17 @@ import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { type ExportRequest, formatFieldIssue, parseExportRequest } from '../shared/contract.ts';
 import { isRecord } from '../shared/json.ts';
 import type { Logger } from '../shared/logger.ts';
-import { NcpError, type NcpResponse } from '../shared/ncp/index.ts';
+import type { NcpResponse } from '../shared/ncp/index.ts';
+import { asNcpError, type CallLimiter, callUnderLimit } from './ncp-call.ts';
 import { buildOutcome, type FinishedCall, type OutcomeStore } from './outcome.ts';
+
+export type { CallLimiter } from './ncp-call.ts';
 
 export interface ExportClient {
   exportBackup(
     request: ExportRequest,
     options?: { signal?: AbortSignal; defaultRegion?: string | undefined; onSent?: () => void },
   ): Promise<NcpResponse>;
-}
-
-export interface CallLimiter {
-  /** Waits for the global rate limit; returns a booking for {@link CallLimiter.sent}. */
-  acquire(
-    signal?: AbortSignal,
-    onWait?: (waitMs: number, paused: boolean) => void,
-  ): Promise<string>;
-  /** Books the call as sent now; from then on it counts for one rate-limit window. */
-  sent(booking: string): Promise<void>;
-  /** Records a 429; returns the global pause now in force, in ms. */
-  throttled(retryAfterMs: number | undefined): Promise<number>;
 }
 
 export interface ProcessorDeps {
@@ -131,75 +122,18 @@ export function createExportProcessor(deps: ProcessorDeps) {
 }
 
 /** One attempt's calls: repeated while NCP throttles, within `throttleMaxWaitMs`. */
-async function callNcp(
+function callNcp(
   deps: ProcessorDeps,
   request: ExportRequest,
   log: Logger,
   now: () => number,
 ): Promise<NcpResponse> {
-  const giveUpAt = now() + deps.throttleMaxWaitMs;
-  let lastThrottle: NcpError | undefined;
-  // Waiting out a global pause counts against the same bound as repeating throttled calls.
-  const checkPause = (waitMs: number, paused: boolean) => {
-    if (paused && now() + waitMs > giveUpAt) {
-      throw (
-        lastThrottle ??
-        new NcpError({
-          kind: 'throttled',
-          code: 'PAUSED',
-          message: `NCP throttling pauses every worker for ${waitMs} ms more, past EXPORT_THROTTLE_MAX_WAIT_MS`,
-        })
-      );
-    }
-  };
-  for (let call = 1; ; call++) {
-    const booking = await deps.limiter.acquire(deps.shutdown, checkPause);
-    const sentAt = performance.now();
-    let booked: Promise<void> | undefined;
-    const bookSent = () => {
-      booked ??= deps.limiter.sent(booking).catch((error: unknown) => {
-        log.warn({ err: error }, 'could not book the call with the rate limiter');
-      });
-    };
-    try {
-      const response = await deps.client.exportBackup(request, {
-        defaultRegion: deps.defaultRegion,
-        onSent: bookSent,
-      });
-      log.info(
-        {
-          call,
-          httpStatus: response.httpStatus,
-          requestId: response.requestId,
-          durationMs: Math.round(performance.now() - sentAt),
-        },
-        'ncp export call succeeded',
-      );
-      return response;
-    } catch (error) {
-      const ncpError = asNcpError(error);
-      log.warn(
-        {
-          call,
-          httpStatus: ncpError.httpStatus,
-          requestId: ncpError.requestId,
-          kind: ncpError.kind,
-          code: ncpError.code,
-          durationMs: Math.round(performance.now() - sentAt),
-          err: ncpError,
-        },
-        'ncp export call failed',
-      );
-      if (ncpError.kind !== 'throttled') throw ncpError;
-      lastThrottle = ncpError;
-      const pauseMs = await deps.limiter.throttled(ncpError.retryAfterMs);
-      if (now() + pauseMs > giveUpAt) throw ncpError;
-    } finally {
-      // A call that ended before it was written (refused connection) is booked now: safe.
-      bookSent();
-      await booked;
-    }
-  }
+  return callUnderLimit(
+    { ...deps, now },
+    (onSent) => deps.client.exportBackup(request, { defaultRegion: deps.defaultRegion, onSent }),
+    log,
+    'ncp export call',
+  );
 }
 
 async function finish(deps: ProcessorDeps, log: Logger, call: FinishedCall): Promise<void> {
@@ -230,15 +164,4 @@ function settleFromOutcome(
     };
   }
   throw new UnrecoverableError(outcome.error?.message ?? 'export failed');
-}
-
-function asNcpError(error: unknown): NcpError {
-  if (error instanceof NcpError) return error;
-  const code = (error as { code?: unknown } | null)?.code;
-  return new NcpError({
-    kind: 'network',
-    code: typeof code === 'string' ? code : 'WORKER_ERROR',
-    message: `unexpected error before NCP answered: ${(error as Error)?.message ?? String(error)}`,
-    cause: error,
-  });
 }
