@@ -4,12 +4,17 @@
  */
 import { z } from 'zod';
 import { exportRequestSchema, outcomeSchema } from '../contract.ts';
+import { discoveryOutcomeSchema, discoveryRequestSchema } from '../discovery-contract.ts';
 
 export const SCHEMA_FILES = {
   'export-request.schema.json': () =>
     z.toJSONSchema(exportRequestSchema, { io: 'input', target: 'draft-2020-12' }),
   'outcome.schema.json': () =>
     z.toJSONSchema(outcomeSchema, { io: 'output', target: 'draft-2020-12' }),
+  'discovery-request.schema.json': () =>
+    z.toJSONSchema(discoveryRequestSchema, { io: 'input', target: 'draft-2020-12' }),
+  'discovery-outcome.schema.json': () =>
+    z.toJSONSchema(discoveryOutcomeSchema, { io: 'output', target: 'draft-2020-12' }),
 } as const;
 
 export function renderSchema(name: keyof typeof SCHEMA_FILES): string {
