@@ -1,0 +1,298 @@
+/**
+ * Property tests of the export request contract at every door it guards: arbitrary values and
+ * hostile strings in every field never make `parseExportRequest` throw, every bad field is named,
+ * and what it lets through can neither inject into the signed query nor confuse the job id.
+ */
+import fc from 'fast-check';
+import { MockAgent } from 'undici';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  API_FAMILIES,
+  type ExportRequest,
+  exportJobId,
+  parseExportRequest,
+} from '../../shared/contract.ts';
+import { NcpClient } from '../../shared/ncp/client.ts';
+import { NcpError } from '../../shared/ncp/errors.ts';
+import { buildPathWithQuery } from '../../shared/ncp/query.ts';
+import {
+  hasLoneSurrogate,
+  mixedRequest,
+  nastyString,
+  normalized,
+  validRequest,
+} from './fuzz-arbitraries.ts';
+
+const FIELDS = [
+  'api',
+  'instanceNo',
+  'fileName',
+  'bucketName',
+  'backupTypeMode',
+  'regionCode',
+  'meta',
+] as const;
+
+/** An oracle written apart from the zod schema: is this field's value acceptable? */
+const ACCEPTS: Record<Exclude<(typeof FIELDS)[number], 'meta'>, (value: unknown) => boolean> = {
+  api: (v) => v === 'vredis' || v === 'vcache',
+  instanceNo: (v) => typeof v === 'string' && /^[0-9]{1,20}$/.test(v),
+  fileName: (v) => typeof v === 'string' && v.length <= 255 && /^[\w-][\w.-]*$/.test(v),
+  bucketName: (v) =>
+    typeof v === 'string' &&
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) &&
+    !v.includes('..') &&
+    !/^\d{1,3}(\.\d{1,3}){3}$/.test(v),
+  backupTypeMode: (v) => v === undefined || v === 'SYSTEM' || v === 'MANUAL',
+  regionCode: (v) => v === undefined || (typeof v === 'string' && /^[A-Z]{2,8}$/.test(v)),
+};
+const REQUIRED = new Set(['api', 'instanceNo', 'fileName', 'bucketName']);
+
+/** The top-level fields an issue list names (unknown keys come joined by ", "). */
+function namedFields(issues: readonly { field: string }[]): Set<string> {
+  return new Set(issues.flatMap((issue) => issue.field.split(', ').map((f) => f.split('.')[0]!)));
+}
+
+describe('parseExportRequest, fuzzed', () => {
+  it('never throws on any value, and every issue is a named one-line message', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.anything(), mixedRequest), (data) => {
+        const result = parseExportRequest(data);
+        if (result.ok) return;
+        expect(result.issues.length).toBeGreaterThan(0);
+        for (const issue of result.issues) {
+          expect(typeof issue.field).toBe('string');
+          expect(issue.message).toMatch(/^[^\n\r]+$/);
+        }
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it('names exactly the fields that are bad, and only those, for hostile values', () => {
+    fc.assert(
+      fc.property(mixedRequest, (data) => {
+        const result = parseExportRequest(data);
+        const expected = new Set<string>();
+        for (const [field, accepts] of Object.entries(ACCEPTS)) {
+          const value = Object.hasOwn(data, field) ? data[field] : undefined;
+          if (value === undefined ? REQUIRED.has(field) : !accepts(value)) expected.add(field);
+        }
+        for (const key of Object.keys(data)) {
+          if (!(FIELDS as readonly string[]).includes(key)) expected.add(key);
+        }
+        const named = result.ok ? new Set<string>() : namedFields(result.issues);
+        // meta is judged by the schema alone (any JSON object within 4 KiB): ignore it here.
+        named.delete('meta');
+        expect(named).toEqual(expected);
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it('judges meta nested deep, cyclic, wide or with __proto__ keys by its size, naming meta', () => {
+    const base = { api: 'vredis', instanceNo: '1', fileName: 'f', bucketName: 'abc' };
+    const shape = fc.oneof(
+      // JSON text as a bulk row or a Redis job would carry it: [[[…]]] or {"a":{"a":…1}}.
+      fc
+        // The deepest that fits in 4096 bytes, and one level more: 2045/2046 and 682/683.
+        .tuple(
+          fc.constantFrom('array', 'object'),
+          fc.oneof(fc.constantFrom(682, 683, 2045, 2046), fc.integer({ min: 1, max: 60_000 })),
+        )
+        .map(([kind, depth]) => {
+          const text =
+            kind === 'array'
+              ? `{"a":${'['.repeat(depth)}${']'.repeat(depth)}}`
+              : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+          return { meta: JSON.parse(text) as unknown, bytes: text.length, proto: false };
+        }),
+      fc.integer({ min: 1, max: 30_000 }).map((keys) => {
+        const text = `{${Array.from({ length: keys }, (_, i) => `"${i}":0`).join(',')}}`;
+        return { meta: JSON.parse(text) as unknown, bytes: text.length, proto: false };
+      }),
+      fc.integer({ min: 0, max: 5 }).map((depth) => {
+        const text = `${'{"a":'.repeat(depth)}{"__proto__":{"x":1}}${'}'.repeat(depth)}`;
+        return { meta: JSON.parse(text) as unknown, bytes: text.length, proto: true };
+      }),
+      fc.integer({ min: 0, max: 5 }).map((depth) => {
+        const root: Record<string, unknown> = {};
+        let node = root;
+        for (let i = 0; i < depth; i++) node = node.a = {};
+        node.self = root;
+        return { meta: root as unknown, bytes: Number.POSITIVE_INFINITY, proto: false };
+      }),
+    );
+    fc.assert(
+      fc.property(shape, ({ meta, bytes, proto }) => {
+        const result = parseExportRequest({ ...base, meta });
+        if (bytes <= 4096 && !proto) {
+          expect(result.ok).toBe(true);
+          return;
+        }
+        expect(result.ok).toBe(false);
+        if (result.ok) return;
+        expect(result.issues).toHaveLength(1);
+        expect(result.issues[0]!.field).toMatch(/^meta(\.|$)/);
+        expect(result.issues[0]!.message).toMatch(
+          proto ? /__proto__/ : /^must serialize to at most 4096 bytes of JSON$/,
+        );
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('never throws for objects whose properties throw when read', () => {
+    const throwing = Object.defineProperty({ api: 'vredis' }, 'fileName', {
+      enumerable: true,
+      get() {
+        throw new Error('getter');
+      },
+    });
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    for (const data of [throwing, revoked.proxy, { meta: throwing }]) {
+      const result = parseExportRequest(data);
+      expect(result.ok).toBe(false);
+    }
+  });
+
+  it('gives back a valid request unchanged, with the SYSTEM default', () => {
+    fc.assert(
+      fc.property(validRequest, (input) => {
+        expect(parseExportRequest(structuredClone(input))).toEqual({
+          ok: true,
+          value: normalized(input),
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('the query of an accepted request', () => {
+  const agent = new MockAgent();
+  agent.disableNetConnect();
+  const sent: string[] = [];
+  agent
+    .get('https://ncloud.apigw.ntruss.com')
+    .intercept({ path: () => true, method: 'GET' })
+    .reply((options) => {
+      sent.push(options.path);
+      return {
+        statusCode: 200,
+        data: '{"exportBackupToObjectStorageResponse":{"requestId":"r","returnCode":"0"}}',
+      };
+    })
+    .persist();
+  const client = new NcpClient({
+    apiUrl: 'https://ncloud.apigw.ntruss.com',
+    accessKey: 'AK',
+    secretKey: 'SK',
+    responseFormat: 'json',
+    timeoutMs: 2000,
+    maxResponseBytes: 4096,
+    defaultRegion: 'KR',
+    dispatcher: agent,
+  });
+  afterAll(() => agent.close());
+
+  it('decodes to exactly the request, in the client order, with nothing injected', async () => {
+    await fc.assert(
+      fc.asyncProperty(validRequest, async (input) => {
+        const result = parseExportRequest(input);
+        if (!result.ok) throw new Error(`valid input refused: ${JSON.stringify(result.issues)}`);
+        const request = result.value;
+        sent.length = 0;
+        await client.exportBackup(request);
+        expect(sent).toHaveLength(1);
+        const [path, query = ''] = sent[0]!.split('?');
+        expect(path).toBe(`/${request.api}/v2/exportBackupToObjectStorage`);
+        // Only unreserved characters, %XX escapes and the query's own = and &.
+        expect(query).toMatch(/^([A-Za-z0-9._~-]|%[0-9A-F]{2}|[=&])*$/);
+        expect(decodePairs(query)).toEqual(expectedParams(request));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('never lets a hostile value add a parameter, whatever the contract would say', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(nastyString, nastyString), { maxLength: 4 }), (params) => {
+        const entries = params.map(([name, value]) => [`p${name}`, value] as const);
+        let target: string;
+        try {
+          target = buildPathWithQuery('/vredis/v2/exportBackupToObjectStorage', entries);
+        } catch (error) {
+          // Refused: only for control characters and lone surrogates, as kind invalid.
+          expect(error).toBeInstanceOf(NcpError);
+          expect((error as NcpError).kind).toBe('invalid');
+          const all = entries.flat().join('');
+          expect(/\p{Cc}/u.test(all) || hasLoneSurrogate(all)).toBe(true);
+          return;
+        }
+        const query = target.split('?')[1] ?? '';
+        expect(target.split('?')).toHaveLength(entries.length > 0 ? 2 : 1);
+        expect(query).toMatch(/^([A-Za-z0-9._~-]|%[0-9A-F]{2}|[=&])*$/);
+        expect(decodePairs(query)).toEqual(entries.map(([name, value]) => [name, value]));
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('exportJobId, fuzzed', () => {
+  it('has no ":" and splits back into the identifying fields (so it is injective)', () => {
+    fc.assert(
+      fc.property(validRequest, (input) => {
+        const request = normalized(input);
+        const id = exportJobId(request);
+        expect(id).not.toContain(':');
+        expect(id.split('~')).toEqual([
+          request.api,
+          request.regionCode ?? 'default',
+          request.instanceNo,
+          request.backupTypeMode,
+          request.fileName,
+          request.bucketName,
+        ]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('differs for two requests exactly when an identifying field differs', () => {
+    fc.assert(
+      fc.property(validRequest, validRequest, (a, b) => {
+        const same = (['api', 'instanceNo', 'fileName', 'bucketName'] as const).every(
+          (field) => a[field] === b[field],
+        );
+        const sameAll =
+          same &&
+          (a.backupTypeMode ?? 'SYSTEM') === (b.backupTypeMode ?? 'SYSTEM') &&
+          a.regionCode === b.regionCode;
+        expect(exportJobId(normalized(a)) === exportJobId(normalized(b))).toBe(sameAll);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+function decodePairs(query: string): [string, string][] {
+  if (query === '') return [];
+  return query.split('&').map((pair) => {
+    const [name, ...rest] = pair.split('=');
+    return [decodeURIComponent(name!), decodeURIComponent(rest.join('='))];
+  });
+}
+
+function expectedParams(request: ExportRequest): [string, string][] {
+  return [
+    ['regionCode', request.regionCode ?? 'KR'],
+    ['fileName', request.fileName],
+    ['bucketName', request.bucketName],
+    [API_FAMILIES[request.api].instanceParam, request.instanceNo],
+    ['backupTypeMode', request.backupTypeMode],
+    ['responseFormatType', 'json'],
+  ];
+}
