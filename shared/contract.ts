@@ -12,6 +12,7 @@
  * `npm run schema`, checked in, and tested to be current).
  */
 import { z } from 'zod';
+import { checkMetaBounds } from './meta-bounds.ts';
 
 export const EXPORT_QUEUE = 'cache-export';
 export const RESULTS_QUEUE = 'cache-export-results';
@@ -98,7 +99,9 @@ const metaSchema = z
     (meta) => Buffer.byteLength(JSON.stringify(meta), 'utf8') <= META_MAX_BYTES,
     `must serialize to at most ${META_MAX_BYTES} bytes of JSON`,
   )
-  .describe('Free-form JSON object echoed into the outcome, at most 4 KiB serialized.');
+  .describe(
+    'Free-form JSON object echoed into the outcome, at most 4 KiB serialized; no key may be named __proto__.',
+  );
 
 export const exportRequestSchema = z
   .strictObject({
@@ -197,12 +200,31 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; issues: FieldIssue[] };
 
-/** Validates untrusted data against the export request contract. Never throws. */
+/**
+ * Validates untrusted data against the export request contract. Never throws: meta too big or
+ * too deep to walk safely is named before zod sees it (see `checkMetaBounds`), and data that
+ * cannot even be read (a getter that throws, a revoked proxy) is an issue of the whole request.
+ */
 export function parseExportRequest(data: unknown): ParseResult<ExportRequest> {
-  const result = exportRequestSchema.safeParse(data);
-  return result.success
-    ? { ok: true, value: result.data }
-    : { ok: false, issues: toFieldIssues(result.error, data) };
+  try {
+    const metaProblem =
+      isObject(data) && Object.hasOwn(data, 'meta')
+        ? checkMetaBounds(data.meta, META_MAX_BYTES)
+        : undefined;
+    // With meta out of the way, every other field is still checked and named.
+    const input = metaProblem ? { ...(data as object), meta: undefined } : data;
+    const result = exportRequestSchema.safeParse(input);
+    if (result.success && !metaProblem) return { ok: true, value: result.data };
+    const issues = result.success ? [] : toFieldIssues(result.error, input);
+    return { ok: false, issues: metaProblem ? [...issues, metaProblem] : issues };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ok: false, issues: [{ field: '', message: `cannot be read: ${reason}` }] };
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Validates untrusted data, throwing a {@link ContractError} that names every bad field. */
