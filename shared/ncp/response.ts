@@ -268,7 +268,13 @@ function text(value: unknown): string | undefined {
 }
 
 function json(value: unknown): string | undefined {
-  return value === null || value === undefined ? undefined : JSON.stringify(value);
+  if (value === null || value === undefined) return undefined;
+  try {
+    return JSON.stringify(value);
+  } catch {
+    // Thousands of levels of nesting overflow the stack; JSON.parse read them iteratively.
+    return '[details nested too deeply to show]';
+  }
 }
 
 /** One line, no control characters, at most {@link MESSAGE_MAX} characters. */
