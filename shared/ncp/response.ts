@@ -55,6 +55,9 @@ type Shape =
   | { type: 'none'; code: 'MALFORMED_BODY' | 'UNEXPECTED_BODY' };
 
 const MESSAGE_MAX = 300;
+/** Codes and request ids go into outcome records and tables: keep them short and on one line. */
+const CODE_MAX = 63;
+const REQUEST_ID_MAX = 127;
 
 // Entity processing is off: no DOCTYPE entity is ever expanded. Only the five predefined XML
 // entities and numeric references are decoded, in one pass, by `decodeXmlText`.
@@ -104,7 +107,7 @@ export function parseNcpResponse(answer: NcpAnswer): ParsedNcpResponse {
         httpStatus,
         requestId: shape.requestId ?? '',
         returnCode: '0',
-        returnMessage: shape.message ?? '',
+        returnMessage: clean(shape.message ?? ''),
         body: shape.inner,
       },
     };
@@ -177,18 +180,18 @@ function readShape(body: string, action: string): Shape {
     const message = [text(gateway.message), details].filter(Boolean).join(': ');
     return {
       type: 'gateway',
-      code: text(gateway.errorCode),
+      code: token(gateway.errorCode, CODE_MAX),
       message: message || undefined,
-      requestId: text(gateway.requestId),
+      requestId: token(gateway.requestId, REQUEST_ID_MAX),
     };
   }
   const service = doc.responseError;
   if (isRecord(service)) {
     return {
       type: 'service',
-      code: text(service.returnCode) ?? text(service.responseCode),
+      code: token(service.returnCode, CODE_MAX) ?? token(service.responseCode, CODE_MAX),
       message: text(service.returnMessage) ?? text(service.responseMessage),
-      requestId: text(service.requestId),
+      requestId: token(service.requestId, REQUEST_ID_MAX),
     };
   }
   const inner = doc[`${action}Response`];
@@ -196,9 +199,9 @@ function readShape(body: string, action: string): Shape {
     return {
       type: 'success',
       inner,
-      code: text(inner.returnCode),
+      code: token(inner.returnCode, CODE_MAX),
       message: text(inner.returnMessage),
-      requestId: text(inner.requestId),
+      requestId: token(inner.requestId, REQUEST_ID_MAX),
     };
   }
   return { type: 'none', code: 'UNEXPECTED_BODY' };
@@ -248,7 +251,8 @@ function describe(answer: NcpAnswer, shape: Shape, code: string): string {
     return `${where}, ${what}${snippet ? `: ${snippet}` : ' (empty body)'}`;
   }
   const label = shape.type === 'gateway' ? 'errorCode' : 'returnCode';
-  const codePart = code.startsWith('HTTP_') ? '' : `, ${label} ${code}`;
+  const own = code.startsWith('HTTP_') || code === 'MISSING_RETURN_CODE';
+  const codePart = own ? '' : `, ${label} ${code}`;
   const missing = shape.type === 'success' && shape.code === undefined ? ', no returnCode' : '';
   return `${where}${codePart}${missing}${shape.message ? `: ${clean(shape.message)}` : ''}`;
 }
@@ -267,6 +271,12 @@ function text(value: unknown): string | undefined {
   return undefined;
 }
 
+/** A code or id as {@link text} reads it, made one short line; undefined when nothing is left. */
+function token(value: unknown, max: number): string | undefined {
+  const raw = text(value);
+  return raw === undefined ? undefined : clean(raw, max) || undefined;
+}
+
 function json(value: unknown): string | undefined {
   if (value === null || value === undefined) return undefined;
   try {
@@ -277,10 +287,10 @@ function json(value: unknown): string | undefined {
   }
 }
 
-/** One line, no control characters, at most {@link MESSAGE_MAX} characters. */
-function clean(value: string): string {
+/** One line, no control characters, at most `max` characters and an ellipsis. */
+function clean(value: string, max = MESSAGE_MAX): string {
   const line = value.replace(/[\p{Cc}\s]+/gu, ' ').trim();
-  return line.length > MESSAGE_MAX ? `${line.slice(0, MESSAGE_MAX)}…` : line;
+  return line.length > max ? `${line.slice(0, max)}…` : line;
 }
 
 function isSuccessStatus(status: number): boolean {
