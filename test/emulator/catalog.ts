@@ -53,6 +53,16 @@ export class Catalog {
     return this.#buckets.has(bucketName);
   }
 
+  /** Every instance of that family in that region, in seed order. */
+  instancesIn(api: ApiFamily, regionCode: string): SeedInstance[] {
+    return this.#seed.instances.filter((i) => i.api === api && i.regionCode === regionCode);
+  }
+
+  /** Whether the vcache backup detail lists carry `fileName` (see `Seed.vcacheFileNames`). */
+  get vcacheFileNames(): boolean {
+    return this.#seed.vcacheFileNames ?? true;
+  }
+
   /** The instance of that family and number, whatever its region. */
   instance(api: ApiFamily, instanceNo: string): SeedInstance | undefined {
     return this.#instances.get(`${api} ${instanceNo}`);

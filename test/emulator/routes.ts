@@ -5,6 +5,8 @@
 import { API_FAMILIES, type ApiFamily } from '../../shared/contract.ts';
 import type { Catalog } from './catalog.ts';
 import { exportBackupAction } from './export-backup.ts';
+import { backupDetailListAction } from './list-backups.ts';
+import { instanceListAction } from './list-instances.ts';
 import type { ParamSpec } from './params.ts';
 import type { ServiceError } from './responses.ts';
 import type { AcceptedExport } from './types.ts';
@@ -43,7 +45,14 @@ export interface Route {
   action: Action;
 }
 
-const ACTIONS: readonly Action[] = [exportBackupAction];
+const ACTIONS: readonly Action[] = [
+  exportBackupAction,
+  ...(['vredis', 'vcache'] as const).flatMap((api) => [
+    instanceListAction(api),
+    backupDetailListAction(api, false),
+    backupDetailListAction(api, true),
+  ]),
+];
 
 const ROUTES = new Map<string, Route>(
   ACTIONS.flatMap((action) =>

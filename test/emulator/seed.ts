@@ -39,6 +39,13 @@ export interface Seed {
   /** Object Storage buckets that exist. */
   buckets: string[];
   instances: SeedInstance[];
+  /**
+   * Whether the vcache backup detail lists (system and manual) carry `fileName`. NCP's docs
+   * list no `fileName` for them, so whether NCP sends one is unverified: `false` emulates the
+   * lists without it. The vredis lists always carry it (documented).
+   * @defaultValue true
+   */
+  vcacheFileNames?: boolean;
 }
 
 /** A seed that cannot be used, with every problem listed. */
@@ -78,6 +85,7 @@ const seedSchema = z.strictObject({
   regions: z.array(nonEmpty).min(1, 'needs at least one region'),
   buckets: z.array(nonEmpty),
   instances: z.array(instanceSchema),
+  vcacheFileNames: z.boolean().optional(),
 });
 
 /**
@@ -171,6 +179,8 @@ export interface GenerateSeedOptions {
   lastBackupDate?: string;
   /** Accepted key pairs. @defaultValue [DEFAULT_CREDENTIALS] */
   credentials?: SeedCredential[];
+  /** See {@link Seed.vcacheFileNames}. @defaultValue true */
+  vcacheFileNames?: boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -221,6 +231,9 @@ export function generateSeed(options: GenerateSeedOptions): Seed {
       regions: [...regions],
       buckets: options.buckets ?? ['cache-backup', 'cache-backup-archive'],
       instances,
+      ...(options.vcacheFileNames === undefined
+        ? {}
+        : { vcacheFileNames: options.vcacheFileNames }),
     },
     'generated seed',
   );
