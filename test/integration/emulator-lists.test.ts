@@ -128,7 +128,7 @@ describe.each(['json', 'xml'] as const)('emulator list actions (%s)', (format) =
   });
 
   it('refuses pageNo without pageSize, an unknown instance, and a region without it', async () => {
-    const failure = (api: ApiFamily, action: string, params: Record<string, string>) =>
+    const failure = (api: ApiFamily, action: string, params: Record<string, string | undefined>) =>
       client.call(api, action, params).then(
         () => undefined,
         (error: unknown) => error as NcpError,

@@ -1,0 +1,245 @@
+/**
+ * The discovery processor: a plain function of a BullMQ job, collaborators handed in.
+ *
+ * Every NCP list call goes through the same global rate limit and throttle handling as the
+ * exports (`callUnderLimit`), and a transient failure of one call is retried with the same
+ * policy as an export attempt (EXPORT_MAX_ATTEMPTS tries, `ncp-jitter` backoff, Retry-After as a
+ * floor). Exports are enqueued only once the whole plan is known, through the de-duplicating
+ * producer, so a discovery handed back at shutdown or run again enqueues nothing twice.
+ */
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { ApiFamily, ExportRequest } from '../../shared/contract.ts';
+import { formatFieldIssue } from '../../shared/contract.ts';
+import { delay } from '../../shared/delay.ts';
+import {
+  type DiscoveredInstance,
+  type DiscoveryError,
+  type DiscoveryOutcome,
+  parseDiscoveryRequest,
+  resolveSince,
+} from '../../shared/discovery-contract.ts';
+import { isRecord } from '../../shared/json.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { type CallOptions, NcpError, type NcpResponse } from '../../shared/ncp/index.ts';
+import { type BackoffPolicy, backoffDelay } from '../backoff.ts';
+import { asNcpError, type CallLimiter, callUnderLimit } from '../ncp-call.ts';
+import type { ListCall } from './ncp-lists.ts';
+import { buildDiscoveryOutcome, type DiscoveryOutcomeStore } from './outcome.ts';
+import { type DiscoveryPlan, planDiscovery } from './plan.ts';
+
+export interface ListClient {
+  call(
+    api: ApiFamily,
+    action: string,
+    params: Readonly<Record<string, string | undefined>>,
+    options?: CallOptions,
+  ): Promise<NcpResponse>;
+}
+
+/** Where discovered exports go: the same de-duplicating path as `enqueue`. */
+export interface DiscoveryExporter {
+  /** The job id `enqueue` would give the request. */
+  jobId(request: ExportRequest): string;
+  enqueue(requests: readonly ExportRequest[]): Promise<{ jobId: string; added: boolean }[]>;
+  /** Which of `jobIds` exist as export jobs. */
+  existing(jobIds: readonly string[]): Promise<Set<string>>;
+}
+
+export interface DiscoveryDeps {
+  client: ListClient;
+  limiter: CallLimiter;
+  exporter: DiscoveryExporter;
+  outcomes: DiscoveryOutcomeStore;
+  logger: Logger;
+  /** Region for requests that carry none (NCP_REGION); undefined lets NCP choose. */
+  defaultRegion?: string | undefined;
+  throttleMaxWaitMs: number;
+  /** Tries per list call and the backoff between them: the export attempt policy. */
+  retry: { maxAttempts: number; backoff: BackoffPolicy };
+  /** Aborts waits and calls in flight (lists are read-only); the job is handed back. */
+  shutdown: AbortSignal;
+  /** Instances per page of the instance list. @defaultValue 100 */
+  pageSize?: number;
+  /** Backup lists fetched at once per discovery. @defaultValue 4 */
+  concurrency?: number;
+  now?: () => number;
+}
+
+export interface DiscoveryResult {
+  status: DiscoveryOutcome['status'];
+  instancesMatched: number;
+  filesChosen: number;
+  exportsEnqueued: number;
+}
+
+const ENQUEUE_CHUNK = 1000;
+
+export function createDiscoveryProcessor(deps: DiscoveryDeps) {
+  const now = deps.now ?? Date.now;
+
+  return async function processDiscovery(job: Job, token?: string): Promise<DiscoveryResult> {
+    const startedAt = new Date(job.processedOn ?? now());
+    const maxAttempts = Math.max(1, job.opts.attempts ?? 1);
+    const log = deps.logger.child({
+      jobId: job.id,
+      queue: job.queueName,
+      attempt: `${job.attemptsMade + 1} of ${maxAttempts}`,
+    });
+    const finish = async (
+      run: Omit<Parameters<typeof buildDiscoveryOutcome>[0], 'job' | 'startedAt' | 'finishedAt'>,
+    ): Promise<DiscoveryResult> => {
+      const outcome = buildDiscoveryOutcome({
+        ...run,
+        job,
+        startedAt,
+        finishedAt: new Date(now()),
+      });
+      await deps.outcomes.write(outcome);
+      const { status, instancesSeen, instancesMatched, filesChosen, exportsEnqueued } = outcome;
+      log.info(
+        {
+          status,
+          instancesSeen,
+          instancesMatched,
+          filesChosen,
+          exportsEnqueued,
+          exportsDuplicate: outcome.exportsDuplicate,
+          errors: outcome.errors.length,
+          dryRun: outcome.dryRun,
+        },
+        'discovery finished',
+      );
+      if (status === 'failed') throw new UnrecoverableError(summarise(outcome.errors));
+      return { status, instancesMatched, filesChosen, exportsEnqueued };
+    };
+    const failWith = (error: DiscoveryError, request: Record<string, unknown>) =>
+      finish({
+        request,
+        dryRun: request.dryRun === true,
+        instancesSeen: 0,
+        instances: [],
+        errors: [error],
+        fatal: true,
+      });
+
+    if (job.stalledCounter > 0 || job.attemptsStarted > job.attemptsMade + 1) {
+      const prior = await deps.outcomes.read(String(job.id));
+      if (prior) {
+        log.info({ status: prior.status }, 'outcome already written before an interruption');
+        if (prior.status === 'failed') throw new UnrecoverableError(summarise(prior.errors));
+        const { status, instancesMatched, filesChosen, exportsEnqueued } = prior;
+        return { status, instancesMatched, filesChosen, exportsEnqueued };
+      }
+    }
+
+    const parsed = parseDiscoveryRequest(job.data);
+    if (!parsed.ok) {
+      const message = `job data breaks the discovery contract: ${parsed.issues.map(formatFieldIssue).join('; ')}`;
+      const raw = isRecord(job.data) ? job.data : { data: job.data ?? null };
+      return failWith(
+        { instanceNo: null, kind: 'invalid', code: 'ERR_CONTRACT', message, retryable: false },
+        raw,
+      );
+    }
+    const request = parsed.value;
+    const runLog = log.child({ api: request.api });
+
+    const listCall: ListCall = async (action, params) => {
+      const callLog = runLog.child({ action });
+      const send = (onSent: () => void) =>
+        deps.client.call(request.api, action, params, { signal: deps.shutdown, onSent });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const response = await callUnderLimit({ ...deps, now }, send, callLog, 'ncp list call');
+          return response.body;
+        } catch (error) {
+          if (!(error instanceof NcpError) || !error.retryable) throw error;
+          if (attempt >= deps.retry.maxAttempts) throw error;
+          await delay(backoffDelay(deps.retry.backoff, attempt, error.retryAfterMs), deps.shutdown);
+        }
+      }
+    };
+
+    let plan: DiscoveryPlan;
+    let results: { jobId: string; added: boolean }[] | Set<string>;
+    try {
+      plan = await planDiscovery(listCall, request, {
+        regionCode: request.regionCode ?? deps.defaultRegion,
+        since: resolveSince(request.since, now()),
+        pageSize: deps.pageSize ?? 100,
+        concurrency: deps.concurrency ?? 4,
+        meta: {
+          discovery: String(job.id),
+          ...(request.schedule ? { schedule: request.schedule } : {}),
+        },
+      });
+      const requests = plan.instances.flatMap((row) => row.files.map((file) => file.request));
+      results = request.dryRun
+        ? await deps.exporter.existing(requests.map((r) => deps.exporter.jobId(r)))
+        : await enqueueInChunks(deps.exporter, requests);
+    } catch (error) {
+      if (deps.shutdown.aborted && error === deps.shutdown.reason) {
+        // Nothing is enqueued before the plan is whole: hand the job back, using no attempt.
+        await job.moveToDelayed(now(), token);
+        throw new DelayedError('handed back on shutdown');
+      }
+      const ncpError = asNcpError(error);
+      if (error instanceof NcpError || job.attemptsMade + 1 >= maxAttempts) {
+        return failWith({ instanceNo: null, ...ncpError.toOutcomeError() }, request);
+      }
+      throw error;
+    }
+
+    return finish({
+      request,
+      dryRun: request.dryRun,
+      instancesSeen: plan.instancesSeen,
+      instances: withResults(plan, results, deps.exporter),
+      errors: plan.errors,
+      fatal: false,
+    });
+  };
+}
+
+async function enqueueInChunks(
+  exporter: DiscoveryExporter,
+  requests: readonly ExportRequest[],
+): Promise<{ jobId: string; added: boolean }[]> {
+  const results: { jobId: string; added: boolean }[] = [];
+  for (let start = 0; start < requests.length; start += ENQUEUE_CHUNK) {
+    results.push(...(await exporter.enqueue(requests.slice(start, start + ENQUEUE_CHUNK))));
+  }
+  return results;
+}
+
+/** The plan's rows with each file's job id and what became of it. */
+function withResults(
+  plan: DiscoveryPlan,
+  results: { jobId: string; added: boolean }[] | Set<string>,
+  exporter: DiscoveryExporter,
+): DiscoveredInstance[] {
+  let index = 0;
+  return plan.instances.map((row) => ({
+    instanceNo: row.instanceNo,
+    name: row.name,
+    regionCode: row.regionCode,
+    backupsListed: row.backupsListed,
+    files: row.files.map((file) => {
+      const { fileName, backupTime } = file;
+      if (results instanceof Set) {
+        const jobId = exporter.jobId(file.request);
+        const result = results.has(jobId) ? 'duplicate' : 'would-add';
+        return { fileName, backupTime, jobId, result };
+      }
+      const { jobId, added } = results[index++]!;
+      return { fileName, backupTime, jobId, result: added ? 'added' : 'duplicate' };
+    }),
+  }));
+}
+
+function summarise(errors: readonly DiscoveryError[]): string {
+  const first = errors[0];
+  if (!first) return 'discovery failed';
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+  return `${first.instanceNo ? `instance ${first.instanceNo}: ` : ''}${first.message}${more}`;
+}

@@ -1,0 +1,118 @@
+/**
+ * The discovery side of a worker process: a BullMQ worker on `cache-export-discovery` that
+ * shares the process's rate limiter, NCP client and shutdown signal with the export worker,
+ * and enqueues what it finds through the de-duplicating {@link ExportProducer}.
+ */
+import { type Queue, Worker } from 'bullmq';
+import { ExportProducer } from '../../producer/producer.ts';
+import type { JobPolicy, RedisConfig, WorkerConfig } from '../../shared/config.ts';
+import { DISCOVERY_QUEUE, EXPORT_QUEUE, exportJobId } from '../../shared/contract.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { NcpError } from '../../shared/ncp/index.ts';
+import { createRedis } from '../../shared/redis.ts';
+import { backoffDelay } from '../backoff.ts';
+import type { CallLimiter } from '../ncp-call.ts';
+import { QueueDiscoveryOutcomeStore } from './outcome.ts';
+import {
+  createDiscoveryProcessor,
+  type DiscoveryExporter,
+  type DiscoveryResult,
+  type ListClient,
+} from './processor.ts';
+
+/** Discovery jobs one worker process runs at once: few and long, mostly waiting on NCP. */
+export const DISCOVERY_CONCURRENCY = 2;
+
+export interface DiscoveryWorkerOptions {
+  redis: RedisConfig;
+  worker: WorkerConfig;
+  policy: JobPolicy;
+  logger: Logger;
+  /** The process's rate limiter: discovery calls count against the same global limit. */
+  limiter: CallLimiter;
+  client: ListClient;
+  /** The results queue the export worker writes to. */
+  resultsQueue: Queue;
+  defaultRegion: string | undefined;
+  shutdown: AbortSignal;
+}
+
+export interface DiscoveryWorker {
+  readonly worker: Worker<unknown, DiscoveryResult>;
+  /** Stops taking discovery jobs, then closes its connections. */
+  close(force?: boolean): Promise<void>;
+}
+
+export function startDiscoveryWorker(options: DiscoveryWorkerOptions): DiscoveryWorker {
+  const { redis: redisConfig, worker: config, policy, logger } = options;
+  let producer: Promise<ExportProducer> | undefined;
+  const connectProducer = () => {
+    producer ??= ExportProducer.connect({
+      redis: redisConfig,
+      policy,
+      defaultRegion: options.defaultRegion,
+    }).catch((error: unknown) => {
+      producer = undefined; // try again with the next job
+      throw error;
+    });
+    return producer;
+  };
+  const exporter: DiscoveryExporter = {
+    jobId: exportJobId,
+    enqueue: async (requests) => (await connectProducer()).enqueueValid(requests),
+    existing: async (jobIds) => (await connectProducer()).existingIds(jobIds, [EXPORT_QUEUE]),
+  };
+
+  const processor = createDiscoveryProcessor({
+    client: options.client,
+    limiter: options.limiter,
+    exporter,
+    outcomes: new QueueDiscoveryOutcomeStore(options.resultsQueue),
+    logger,
+    defaultRegion: options.defaultRegion,
+    throttleMaxWaitMs: config.throttleMaxWaitMs,
+    retry: {
+      maxAttempts: policy.maxAttempts,
+      backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
+    },
+    shutdown: options.shutdown,
+  });
+
+  const connection = createRedis(redisConfig, 'worker');
+  connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const worker = new Worker<unknown, DiscoveryResult>(DISCOVERY_QUEUE, processor, {
+    connection,
+    prefix: redisConfig.prefix,
+    concurrency: DISCOVERY_CONCURRENCY,
+    lockDuration: config.lockDurationMs,
+    stalledInterval: config.stalledIntervalMs,
+    maxStalledCount: config.maxStalledCount,
+    removeOnComplete: { age: policy.keepCompletedSeconds },
+    removeOnFail: { age: policy.keepFailedSeconds },
+    settings: {
+      backoffStrategy: (attemptsMade, _type, error) =>
+        backoffDelay(
+          { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
+          attemptsMade,
+          error instanceof NcpError ? error.retryAfterMs : undefined,
+        ),
+    },
+  });
+  worker.on('error', (error) =>
+    logger.error({ err: error, queue: DISCOVERY_QUEUE }, 'discovery worker error'),
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    worker,
+    close(force = false) {
+      closing ??= (async () => {
+        await worker.close(force);
+        const open = await producer?.catch(() => undefined);
+        await open?.close();
+        await connection.quit().catch(() => connection.disconnect());
+      })();
+      return closing;
+    },
+  };
+}
