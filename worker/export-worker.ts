@@ -1,6 +1,7 @@
 /**
  * Assembles one worker process: a BullMQ worker on `cache-export`, the shared rate limiter,
- * the NCP client and the outcome store, and closes them in order.
+ * the NCP client and the outcome store, and closes them in order. The same process also runs
+ * discovery jobs (`cache-export-discovery`) under the same rate limiter and client.
  */
 import { Queue, Worker } from 'bullmq';
 import type { JobPolicy, NcpConfig, RedisConfig, WorkerConfig } from '../shared/config.ts';
@@ -9,6 +10,8 @@ import type { Logger } from '../shared/logger.ts';
 import { createNcpClient, NcpError } from '../shared/ncp/index.ts';
 import { createRedis } from '../shared/redis.ts';
 import { backoffDelay } from './backoff.ts';
+import type { ListClient } from './discovery/processor.ts';
+import { type DiscoveryWorker, startDiscoveryWorker } from './discovery/worker.ts';
 import { buildOutcome, QueueOutcomeStore } from './outcome.ts';
 import { startOutcomeRetention } from './outcome-retention.ts';
 import { createExportProcessor, type ExportClient, type ExportResult } from './processor.ts';
@@ -21,12 +24,14 @@ export interface ExportWorkerOptions {
   policy: JobPolicy;
   logger: Logger;
   /** Replaces the NCP client (tests). */
-  client?: ExportClient & { close?(): Promise<void> };
+  client?: ExportClient & ListClient & { close?(): Promise<void> };
 }
 
 export interface ExportWorker {
   readonly worker: Worker<unknown, ExportResult>;
   readonly limiter: RateLimiter;
+  /** The discovery worker sharing this process's limiter and client. */
+  readonly discovery: DiscoveryWorker;
   /**
    * Stops taking jobs, hands back jobs still waiting for their turn, lets calls in flight
    * finish, then closes every connection. With `force`, active jobs are abandoned to
@@ -61,6 +66,18 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
     logger,
     defaultRegion: options.ncp.region,
     throttleMaxWaitMs: config.throttleMaxWaitMs,
+    shutdown: shutdown.signal,
+  });
+
+  const discovery = startDiscoveryWorker({
+    redis: redisConfig,
+    worker: config,
+    policy,
+    logger,
+    limiter,
+    client,
+    resultsQueue,
+    defaultRegion: options.ncp.region,
     shutdown: shutdown.signal,
   });
 
@@ -119,11 +136,12 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
   return {
     worker,
     limiter,
+    discovery,
     close(force = false) {
       closing ??= (async () => {
         shutdown.abort(new Error('worker is shutting down'));
         stopRetention();
-        await worker.close(force);
+        await Promise.all([worker.close(force), discovery.close(force)]);
         await Promise.all([resultsQueue.close(), exportQueue.close()]);
         await client.close?.();
         for (const redis of [connection, workerConnection]) {
