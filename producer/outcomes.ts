@@ -2,8 +2,8 @@
  * Reads outcome records from the results queue, whatever state a consumer left them in.
  */
 import { type JobType, type Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
-import type { ErrorKind, Outcome } from '../shared/contract.ts';
+import { DISCOVERY_OUTCOME_JOB_NAME, type ErrorKind, type Outcome } from '../shared/contract.ts';
+import type { RedisClient } from '../shared/redis.ts';
 
 export interface OutcomeFilter {
   status?: Outcome['status'] | undefined;
@@ -11,6 +11,14 @@ export interface OutcomeFilter {
   since?: Date | undefined;
   /** Only failed outcomes with one of these error kinds. */
   kinds?: ReadonlySet<ErrorKind> | undefined;
+}
+
+/**
+ * True for an export outcome record: the results queue also holds discovery outcomes (job name
+ * `discovery-outcome`), which have another shape.
+ */
+export function isExportOutcome(job: { name: string; data?: unknown } | undefined): boolean {
+  return Boolean(job?.data) && job?.name !== DISCOVERY_OUTCOME_JOB_NAME;
 }
 
 /** Outcomes stay `waiting` until some system consumes them; a consumer moves them on. */
@@ -33,7 +41,7 @@ export async function* readOutcomes(
     for (let start = 0; ; start += PAGE) {
       const jobs = await resultsQueue.getJobs([state], start, start + PAGE - 1, true);
       for (const job of jobs) {
-        if (job?.data && matches(job.data as Outcome, filter)) yield job.data as Outcome;
+        if (isExportOutcome(job) && matches(job.data as Outcome, filter)) yield job.data as Outcome;
       }
       if (jobs.length < PAGE) break;
     }
@@ -41,7 +49,10 @@ export async function* readOutcomes(
 }
 
 /** The position of the queue's event stream now, to follow from after reading what exists. */
-export async function eventStreamPosition(redis: Redis, resultsQueue: Queue): Promise<string> {
+export async function eventStreamPosition(
+  redis: RedisClient,
+  resultsQueue: Queue,
+): Promise<string> {
   const [last] = await redis.xrevrange(resultsQueue.toKey('events'), '+', '-', 'COUNT', 1);
   return last?.[0] ?? '0-0';
 }
@@ -84,7 +95,7 @@ export async function* followOutcomes(
       }
       if (skip.has(jobId)) continue;
       const job = await resultsQueue.getJob(jobId);
-      if (job?.data && matches(job.data as Outcome, filter)) yield job.data as Outcome;
+      if (isExportOutcome(job) && matches(job.data as Outcome, filter)) yield job.data as Outcome;
     }
   } finally {
     signal.removeEventListener('abort', onAbort);

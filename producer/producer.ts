@@ -3,7 +3,6 @@
  * de-duplicated by a job id derived from the request.
  */
 import { type JobsOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { JobPolicy, RedisConfig } from '../shared/config.ts';
 import {
   ContractError,
@@ -15,7 +14,7 @@ import {
   parseExportRequest,
   RESULTS_QUEUE,
 } from '../shared/contract.ts';
-import { connectOrExplain } from '../shared/redis.ts';
+import { connectOrExplain, type RedisClient } from '../shared/redis.ts';
 
 /** The backoff type workers resolve to exponential backoff with full jitter. */
 export const BACKOFF_TYPE = 'ncp-jitter';
@@ -48,17 +47,18 @@ export class ExportProducer {
   readonly queue: Queue;
   /** The outcome records, for reading; workers write them. */
   readonly resultsQueue: Queue;
-  /** The producer's Redis connection (shared by its queues). */
-  readonly redis: Redis;
+  /** The producer's Redis connection (shared by its queues): a single Redis or a Cluster. */
+  readonly redis: RedisClient;
   private readonly options: ProducerOptions;
 
-  private constructor(connection: Redis, options: ProducerOptions) {
+  private constructor(connection: RedisClient, options: ProducerOptions) {
     this.redis = connection;
     this.options = options;
     this.queue = new Queue(EXPORT_QUEUE, { connection, prefix: options.redis.prefix });
     this.resultsQueue = new Queue(RESULTS_QUEUE, { connection, prefix: options.redis.prefix });
     const onError = options.onError ?? (() => {});
-    for (const emitter of [connection, this.queue, this.resultsQueue]) emitter.on('error', onError);
+    const emitters: NodeJS.EventEmitter[] = [connection, this.queue, this.resultsQueue];
+    for (const emitter of emitters) emitter.on('error', onError);
   }
 
   /** Connects to Redis, failing fast with a message naming REDIS_URL when it is unreachable. */

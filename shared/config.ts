@@ -35,9 +35,36 @@ export interface NcpConfig {
 }
 
 export interface RedisConfig {
+  /** Single Redis (REDIS_URL); unused when `clusterNodes` is set. */
   url: string;
   /** BullMQ key prefix; `{ncp}` keeps every key in one Redis Cluster slot. */
   prefix: string;
+  /** Seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES); the rest are discovered. */
+  clusterNodes?: readonly RedisNode[] | undefined;
+  /** Whether cluster nodes are reached over TLS (`rediss://` seed nodes). */
+  clusterTls?: boolean | undefined;
+  /** REDIS_USERNAME, for ACL users; applies to a single Redis and to every cluster node. */
+  username?: string | undefined;
+  /** REDIS_PASSWORD or REDIS_PASSWORD_FILE; overrides a password in REDIS_URL. Never logged. */
+  password?: string | undefined;
+}
+
+/** One `host:port` of a Redis Cluster. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** The HTTP service (`serve`). */
+export interface HttpConfig {
+  port: number;
+  host: string;
+  /** Bearer token (API_TOKEN or API_TOKEN_FILE); undefined only with `--no-auth`. Never logged. */
+  apiToken: string | undefined;
+  /** Largest request body accepted; larger ones are answered 413. */
+  bodyLimitBytes: number;
+  /** Lets the dashboard (/ui) re-run failed exports; otherwise it is read-only. */
+  uiAllowRetry: boolean;
 }
 
 export interface WorkerConfig {
@@ -54,6 +81,10 @@ export interface WorkerConfig {
   lockDurationMs: number;
   stalledIntervalMs: number;
   maxStalledCount: number;
+  /** METRICS_PORT: serve Prometheus metrics on this port; undefined serves none. */
+  metricsPort?: number | undefined;
+  /** METRICS_HOST: address the metrics server binds. */
+  metricsHost?: string | undefined;
 }
 
 /** How export jobs are enqueued and kept; producers apply it, workers default to it. */
@@ -105,7 +136,67 @@ export function loadRedisConfig(env: Env = process.env): RedisConfig {
   if (prefix.includes(':')) {
     throw new ConfigError('QUEUE_PREFIX', 'must not contain ":" (BullMQ adds its own)');
   }
-  return { url, prefix };
+  const config: RedisConfig = { url, prefix };
+  const username = env.REDIS_USERNAME?.trim();
+  if (username) config.username = username;
+  const password = optionalSecret(env, 'REDIS_PASSWORD');
+  if (password) config.password = password;
+  const nodes = env.REDIS_CLUSTER_NODES?.trim();
+  if (!nodes) return config;
+  if (env.REDIS_URL?.trim()) {
+    throw new ConfigError('REDIS_CLUSTER_NODES', 'is set together with REDIS_URL; set only one');
+  }
+  if (!/^\{[^{}]+\}$/.test(prefix)) {
+    throw new ConfigError(
+      'QUEUE_PREFIX',
+      `is "${prefix}"; on a Redis Cluster it must be a hash tag such as {ncp}, so every key of a queue lands in one slot`,
+    );
+  }
+  const seeds = nodes.split(',').map((entry) => clusterNode(entry.trim()));
+  if (new Set(seeds.map((seed) => seed.tls)).size > 1) {
+    throw new ConfigError('REDIS_CLUSTER_NODES', 'mixes redis:// and rediss:// nodes');
+  }
+  return {
+    ...config,
+    clusterNodes: seeds.map(({ host, port }) => ({ host, port })),
+    clusterTls: seeds[0]!.tls,
+  };
+}
+
+/** One REDIS_CLUSTER_NODES entry: `host:port`, or `redis://host:port` / `rediss://host:port`. */
+function clusterNode(entry: string): RedisNode & { tls: boolean } {
+  let url: URL;
+  try {
+    url = new URL(entry.includes('://') ? entry : `redis://${entry}`);
+  } catch {
+    throw new ConfigError('REDIS_CLUSTER_NODES', `"${entry}" is not host:port`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError('REDIS_CLUSTER_NODES', `"${entry}" has scheme ${url.protocol}`);
+  }
+  if (url.username || url.password) {
+    throw new ConfigError(
+      'REDIS_CLUSTER_NODES',
+      'must not hold credentials; use REDIS_USERNAME and REDIS_PASSWORD(_FILE)',
+    );
+  }
+  if (!url.hostname || !url.port || (url.pathname !== '' && url.pathname !== '/')) {
+    throw new ConfigError('REDIS_CLUSTER_NODES', `"${entry}" is not host:port`);
+  }
+  return { host: url.hostname, port: Number(url.port), tls: url.protocol === 'rediss:' };
+}
+
+/** The HTTP service's settings; the token is checked by `serve`, which knows about --no-auth. */
+export function loadHttpConfig(env: Env = process.env): HttpConfig {
+  return {
+    port: integer(env, 'PORT', DEFAULTS.httpPort, { min: 0, max: 65_535 }),
+    host: env.HOST?.trim() || DEFAULTS.httpHost,
+    apiToken: optionalSecret(env, 'API_TOKEN'),
+    bodyLimitBytes: integer(env, 'HTTP_BODY_LIMIT_BYTES', DEFAULTS.httpBodyLimitBytes, {
+      min: 1024,
+    }),
+    uiAllowRetry: boolean(env, 'UI_ALLOW_RETRY', false),
+  };
 }
 
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
@@ -136,6 +227,10 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     maxStalledCount: integer(env, 'WORKER_MAX_STALLED_COUNT', DEFAULTS.maxStalledCount, {
       min: 0,
     }),
+    metricsPort: env.METRICS_PORT?.trim()
+      ? integer(env, 'METRICS_PORT', 0, { min: 0, max: 65_535 })
+      : undefined,
+    metricsHost: env.METRICS_HOST?.trim() || DEFAULTS.metricsHost,
   };
 }
 
@@ -166,6 +261,15 @@ export function loadLogConfig(env: Env = process.env): LogConfig {
 
 /** Reads `NAME`, or the file named by `NAME_FILE` (container secrets), but not both. */
 function secret(env: Env, name: string): string {
+  const value = optionalSecret(env, name);
+  if (value === undefined) {
+    throw new ConfigError(name, `is required (or ${name}_FILE naming a file that holds it)`);
+  }
+  return value;
+}
+
+/** Like {@link secret}, but undefined when neither `NAME` nor `NAME_FILE` is set. */
+function optionalSecret(env: Env, name: string): string | undefined {
   const fileVar = `${name}_FILE`;
   const direct = env[name];
   const file = env[fileVar];
@@ -184,10 +288,7 @@ function secret(env: Env, name: string): string {
     if (!value) throw new ConfigError(fileVar, `file ${file} is empty`);
     return value;
   }
-  if (!direct?.trim()) {
-    throw new ConfigError(name, `is required (or ${fileVar} naming a file that holds it)`);
-  }
-  return direct.trim();
+  return direct?.trim() || undefined;
 }
 
 function apiUrl(env: Env): string {
@@ -237,6 +338,14 @@ function optionalMatch(
   if (!value) return undefined;
   if (!pattern.test(value)) throw new ConfigError(name, `is "${value}", expected ${expected}`);
   return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  if (!value) return fallback;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(name, `is "${env[name]}", expected true or false`);
 }
 
 interface Bounds {

@@ -30,4 +30,9 @@ export const DEFAULTS = {
   stalledIntervalMs: 30_000,
   maxStalledCount: 3,
   logLevel: 'info',
+  httpPort: 3000,
+  httpHost: '0.0.0.0',
+  /** 10,000 requests of ~150 bytes, with room for `meta`. */
+  httpBodyLimitBytes: 16 * 1024 * 1024,
+  metricsHost: '0.0.0.0',
 } as const satisfies Record<string, string | number>;

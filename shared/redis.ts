@@ -1,15 +1,21 @@
 /**
- * Redis connections. Workers wait out outages (commands queue up and reconnects go on
- * forever, as BullMQ requires); producers and CLI commands fail fast with a clear message.
+ * Redis connections, to a single Redis (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES).
+ * Workers wait out outages (commands queue up and reconnects go on forever, as BullMQ
+ * requires); producers and CLI commands fail fast with a clear message.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { RedisConfig } from './config.ts';
 
 export type ConnectionRole = 'worker' | 'producer';
 
+/** A connection to either kind of deployment; BullMQ and the rate limiter take both. */
+export type RedisClient = Redis | Cluster;
+
+const backoff = (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000);
+
 export function redisOptions(role: ConnectionRole): RedisOptions {
   const common: RedisOptions = {
-    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
+    retryStrategy: backoff,
     // Survive Redis restarts and failovers without a process restart.
     reconnectOnError: (error) => error.message.startsWith('READONLY'),
   };
@@ -18,8 +24,34 @@ export function redisOptions(role: ConnectionRole): RedisOptions {
     : { ...common, maxRetriesPerRequest: 2, connectTimeout: 5000 };
 }
 
-export function createRedis(config: RedisConfig, role: ConnectionRole): Redis {
-  return new Redis(config.url, redisOptions(role));
+/** Options for a cluster connection: the per-node options, credentials, and TLS. */
+function clusterOptions(config: RedisConfig, role: ConnectionRole): ClusterOptions {
+  return {
+    clusterRetryStrategy: backoff,
+    // BullMQ's blocking commands need the offline queue while slots are being discovered.
+    enableOfflineQueue: true,
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 300,
+    redisOptions: {
+      ...redisOptions(role),
+      ...credentials(config),
+      ...(config.clusterTls ? { tls: {} } : {}),
+    },
+  };
+}
+
+function credentials(config: RedisConfig): Pick<RedisOptions, 'username' | 'password'> {
+  return {
+    ...(config.username ? { username: config.username } : {}),
+    ...(config.password ? { password: config.password } : {}),
+  };
+}
+
+export function createRedis(config: RedisConfig, role: ConnectionRole): RedisClient {
+  if (config.clusterNodes) {
+    return new Cluster([...config.clusterNodes], clusterOptions(config, role));
+  }
+  return new Redis(config.url, { ...redisOptions(role), ...credentials(config) });
 }
 
 /** REDIS_URL without its password, for messages and logs. */
@@ -33,13 +65,27 @@ export function describeRedisUrl(url: string): string {
   }
 }
 
+/** Where the configuration points, without secrets: the URL, or the cluster's seed nodes. */
+export function describeRedis(config: RedisConfig): string {
+  if (!config.clusterNodes) return describeRedisUrl(config.url);
+  const scheme = config.clusterTls ? 'rediss' : 'redis';
+  return `cluster ${config.clusterNodes.map((n) => `${scheme}://${n.host}:${n.port}`).join(',')}`;
+}
+
 /** Connects a producer-side client, or throws an error that says where Redis was expected. */
-export async function connectOrExplain(config: RedisConfig): Promise<Redis> {
-  const redis = new Redis(config.url, {
-    ...redisOptions('producer'),
-    lazyConnect: true,
-    retryStrategy: () => null,
-  });
+export async function connectOrExplain(config: RedisConfig): Promise<RedisClient> {
+  const redis: RedisClient = config.clusterNodes
+    ? new Cluster([...config.clusterNodes], {
+        ...clusterOptions(config, 'producer'),
+        lazyConnect: true,
+        clusterRetryStrategy: () => null,
+      })
+    : new Redis(config.url, {
+        ...redisOptions('producer'),
+        ...credentials(config),
+        lazyConnect: true,
+        retryStrategy: () => null,
+      });
   let lastError: Error | undefined;
   redis.on('error', (error: Error) => {
     lastError = error;
@@ -50,11 +96,11 @@ export async function connectOrExplain(config: RedisConfig): Promise<Redis> {
   } catch (error) {
     redis.disconnect();
     const reason = (lastError ?? (error as Error)).message;
-    throw new Error(
-      `cannot reach Redis at ${describeRedisUrl(config.url)} (${reason}); set REDIS_URL`,
-    );
+    const variable = config.clusterNodes ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL';
+    throw new Error(`cannot reach Redis at ${describeRedis(config)} (${reason}); set ${variable}`);
   }
   // Connected: from now on, ride out short outages like any other client.
-  redis.options.retryStrategy = redisOptions('producer').retryStrategy;
+  if (redis instanceof Cluster) redis.options.clusterRetryStrategy = backoff;
+  else redis.options.retryStrategy = backoff;
   return redis;
 }

@@ -7,11 +7,14 @@ import { Queue, Worker } from 'bullmq';
 import type { JobPolicy, NcpConfig, RedisConfig, WorkerConfig } from '../shared/config.ts';
 import { EXPORT_QUEUE, RESULTS_QUEUE } from '../shared/contract.ts';
 import type { Logger } from '../shared/logger.ts';
+import { createMetricsRegistry } from '../shared/metrics.ts';
 import { createNcpClient, NcpError } from '../shared/ncp/index.ts';
 import { createRedis } from '../shared/redis.ts';
 import { backoffDelay } from './backoff.ts';
 import type { ListClient } from './discovery/processor.ts';
 import { type DiscoveryWorker, startDiscoveryWorker } from './discovery/worker.ts';
+import { countingOutcomeStore, instrumentClient, MetricsRecorder } from './metrics.ts';
+import { type MetricsServer, startMetricsServer } from './metrics-server.ts';
 import { buildOutcome, QueueOutcomeStore } from './outcome.ts';
 import { startOutcomeRetention } from './outcome-retention.ts';
 import { createExportProcessor, type ExportClient, type ExportResult } from './processor.ts';
@@ -32,6 +35,8 @@ export interface ExportWorker {
   readonly limiter: RateLimiter;
   /** The discovery worker sharing this process's limiter and client. */
   readonly discovery: DiscoveryWorker;
+  /** The metrics endpoint, when METRICS_PORT is set and it could listen. */
+  readonly metrics: Promise<MetricsServer | undefined>;
   /**
    * Stops taking jobs, hands back jobs still waiting for their turn, lets calls in flight
    * finish, then closes every connection. With `force`, active jobs are abandoned to
@@ -54,13 +59,14 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
   const resultsQueue = new Queue(RESULTS_QUEUE, { connection, prefix: redisConfig.prefix });
   const exportQueue = new Queue(EXPORT_QUEUE, { connection, prefix: redisConfig.prefix });
   resultsQueue.on('error', (error) => logger.warn({ err: error }, 'results queue error'));
-  const outcomes = new QueueOutcomeStore(resultsQueue);
+  const recorder = new MetricsRecorder(connection, redisConfig.prefix, logger);
+  const outcomes = countingOutcomeStore(new QueueOutcomeStore(resultsQueue), recorder);
   const stopRetention = startOutcomeRetention(resultsQueue, policy.keepOutcomesSeconds, logger);
   const client = options.client ?? createNcpClient(options.ncp);
   const shutdown = new AbortController();
 
   const processor = createExportProcessor({
-    client,
+    client: instrumentClient(client, recorder),
     limiter,
     outcomes,
     logger,
@@ -132,15 +138,33 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
     );
   }
 
+  const metrics =
+    config.metricsPort === undefined
+      ? Promise.resolve(undefined)
+      : startMetricsServer(
+          createMetricsRegistry({
+            redis: connection,
+            prefix: redisConfig.prefix,
+            exportQueue,
+            resultsQueue,
+          }),
+          { port: config.metricsPort, host: config.metricsHost ?? '0.0.0.0', logger },
+        ).catch((error: unknown) => {
+          logger.error({ err: error, port: config.metricsPort }, 'metrics server could not start');
+          return undefined;
+        });
+
   let closing: Promise<void> | undefined;
   return {
     worker,
     limiter,
     discovery,
+    metrics,
     close(force = false) {
       closing ??= (async () => {
         shutdown.abort(new Error('worker is shutting down'));
         stopRetention();
+        await (await metrics)?.close();
         await Promise.all([worker.close(force), discovery.close(force)]);
         await Promise.all([resultsQueue.close(), exportQueue.close()]);
         await client.close?.();

@@ -16,7 +16,7 @@ import {
 } from '../shared/config.ts';
 import { EXPORT_QUEUE } from '../shared/contract.ts';
 import { createLogger } from '../shared/logger.ts';
-import { describeRedisUrl } from '../shared/redis.ts';
+import { describeRedis } from '../shared/redis.ts';
 import { startExportWorker } from './export-worker.ts';
 
 export const registerWorker: Register = (program, io, setExitCode) => {
@@ -40,7 +40,7 @@ export async function runWorker(io: CliIo, signals = process): Promise<number> {
     {
       queue: EXPORT_QUEUE,
       prefix: redis.prefix,
-      redis: describeRedisUrl(redis.url),
+      redis: describeRedis(redis),
       ncpApiUrl: ncp.apiUrl,
       concurrency: config.concurrency,
       rateLimit: config.rateLimit,

@@ -1,0 +1,254 @@
+/**
+ * Prometheus metrics, the same in every process that exposes them (`serve` on /metrics, a
+ * worker on METRICS_PORT).
+ *
+ * Everything about the job system is read from Redis at scrape time, so each process reports
+ * the whole system, however many workers run and wherever: jobs per state, the shared rate
+ * and throttle state, and counters that workers add to a Redis hash as they go (outcomes by
+ * status and error kind, NCP calls by api and HTTP status with their latency, 429s). Scrape
+ * one target, or aggregate with `max`, never `sum`, across targets. Process metrics
+ * (`process_*`, `nodejs_*`) are each process's own.
+ */
+import type { Queue } from 'bullmq';
+import {
+  Counter,
+  collectDefaultMetrics,
+  Gauge,
+  type Metric,
+  type MetricValueWithName,
+  Registry,
+} from 'prom-client';
+import { EXPORT_QUEUE } from './contract.ts';
+import { limiterKeys, readThrottleState, type ThrottleState } from './limiter-keys.ts';
+import type { RedisClient } from './redis.ts';
+
+/** Upper bounds (seconds) of the NCP call latency histogram's buckets. */
+export const CALL_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
+
+/** Export job states reported by `ncp_cache_export_jobs`. */
+export const JOB_STATES = [
+  'waiting',
+  'prioritized',
+  'delayed',
+  'active',
+  'completed',
+  'failed',
+] as const;
+
+/** The hash workers count into; it shares the queue's `{prefix}` hash tag. */
+export function metricsKey(prefix: string): string {
+  return `${prefix}:${EXPORT_QUEUE}:metrics`;
+}
+
+/** Hash fields: `o|status|kind`, `c|api|status|bucket`, `s|api|status`, `t|api`. */
+export const metricFields = {
+  outcome: (status: string, kind: string | undefined) => `o|${status}|${kind ?? 'none'}`,
+  callBucket: (api: string, status: number | undefined, seconds: number) =>
+    `c|${api}|${status ?? 'none'}|${bucketIndex(seconds)}`,
+  callSum: (api: string, status: number | undefined) => `s|${api}|${status ?? 'none'}`,
+  throttled: (api: string) => `t|${api}`,
+};
+
+/** Index of the first bucket whose bound holds `seconds`; the +Inf bucket past the last. */
+export function bucketIndex(seconds: number): number {
+  const index = CALL_LATENCY_BUCKETS.findIndex((bound) => seconds <= bound);
+  return index === -1 ? CALL_LATENCY_BUCKETS.length : index;
+}
+
+/** Where the metrics are read from. */
+export interface MetricsSource {
+  redis: RedisClient;
+  prefix: string;
+  exportQueue: Queue;
+  resultsQueue: Queue;
+}
+
+interface Snapshot {
+  jobs: Record<string, number>;
+  outcomesRetained: number;
+  counters: Record<string, string>;
+  throttle: ThrottleState;
+  workers: number | undefined;
+}
+
+/**
+ * A registry with every metric of the system, read from Redis when scraped. Rejects the
+ * scrape (so `up` shows it) when Redis cannot be read.
+ */
+export function createMetricsRegistry(
+  source: MetricsSource,
+  options: { processMetrics?: boolean } = {},
+): Registry {
+  const registry = new Registry();
+  let pending: Promise<Snapshot> | undefined;
+  // Every metric's collect runs within one scrape: they share one read of Redis.
+  const snapshot = () => {
+    pending ??= readSnapshot(source).finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
+
+  new Gauge({
+    name: 'ncp_cache_export_jobs',
+    help: 'Export jobs per state, on queue cache-export.',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      const { jobs } = await snapshot();
+      for (const state of JOB_STATES) this.set({ state }, jobs[state] ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'ncp_cache_export_outcomes_retained',
+    help: 'Outcome records kept on queue cache-export-results.',
+    registers: [registry],
+    async collect() {
+      this.set((await snapshot()).outcomesRetained);
+    },
+  });
+  new Counter({
+    name: 'ncp_cache_export_outcomes_total',
+    help: 'Exports finished for good, by status and error kind (none for successes).',
+    labelNames: ['status', 'error_kind'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [field, value] of Object.entries((await snapshot()).counters)) {
+        const [type, status, kind] = field.split('|');
+        if (type === 'o' && status && kind) this.inc({ status, error_kind: kind }, Number(value));
+      }
+    },
+  });
+  new Counter({
+    name: 'ncp_cache_export_ncp_throttled_total',
+    help: 'NCP calls answered 429 (throttled), by api.',
+    labelNames: ['api'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [field, value] of Object.entries((await snapshot()).counters)) {
+        const [type, api] = field.split('|');
+        if (type === 't' && api) this.inc({ api }, Number(value));
+      }
+    },
+  });
+  registry.registerMetric(
+    callLatencyHistogram(async () => (await snapshot()).counters) as unknown as Metric,
+  );
+  new Gauge({
+    name: 'ncp_cache_export_rate_calls_last_second',
+    help: 'NCP calls granted by the global rate limiter within the last second.',
+    registers: [registry],
+    async collect() {
+      this.set((await snapshot()).throttle.callsLastSecond);
+    },
+  });
+  new Gauge({
+    name: 'ncp_cache_export_throttle_pause_seconds',
+    help: 'Remaining global pause after NCP throttled (0 when calls flow).',
+    registers: [registry],
+    async collect() {
+      this.set((await snapshot()).throttle.pausedForMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'ncp_cache_export_throttle_strikes',
+    help: '429s in a row without Retry-After; sets the length of the adaptive pause.',
+    registers: [registry],
+    async collect() {
+      this.set((await snapshot()).throttle.strikes);
+    },
+  });
+  new Gauge({
+    name: 'ncp_cache_export_workers',
+    help: 'Worker processes connected to queue cache-export.',
+    registers: [registry],
+    async collect() {
+      const { workers } = await snapshot();
+      if (workers !== undefined) this.set(workers);
+    },
+  });
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+async function readSnapshot(source: MetricsSource): Promise<Snapshot> {
+  const [jobs, results, counters, throttle, workers] = await Promise.all([
+    source.exportQueue.getJobCounts(...JOB_STATES),
+    source.resultsQueue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed'),
+    source.redis.hgetall(metricsKey(source.prefix)),
+    readThrottleState(source.redis, limiterKeys(source.prefix)),
+    // CLIENT LIST may be disabled (managed Redis): report no value rather than fail.
+    source.exportQueue.getWorkersCount().catch(() => undefined),
+  ]);
+  return {
+    jobs,
+    outcomesRetained: Object.values(results).reduce((sum, n) => sum + n, 0),
+    counters,
+    throttle,
+    workers,
+  };
+}
+
+/** What prom-client's registry reads from a metric when it renders it. */
+interface RenderedMetric {
+  name: string;
+  help: string;
+  type: 'histogram';
+  aggregator: 'sum';
+  values: MetricValueWithName<string>[];
+}
+
+/**
+ * `ncp_cache_export_ncp_call_duration_seconds`: a histogram whose buckets live in Redis.
+ * prom-client's Histogram only counts observations made in-process, so this is the one
+ * metric built by hand, in the shape prom-client's registry renders.
+ */
+function callLatencyHistogram(read: () => Promise<Record<string, string>>) {
+  const name = 'ncp_cache_export_ncp_call_duration_seconds';
+  const help = 'NCP call latency, from sending to the full answer, by api and HTTP status.';
+  return {
+    name,
+    help,
+    type: 'histogram' as const,
+    aggregator: 'sum' as const,
+    reset() {},
+    async get(): Promise<RenderedMetric> {
+      const series = new Map<string, { counts: number[]; sum: number }>();
+      const entry = (api: string, status: string) => {
+        const key = `${api}|${status}`;
+        let found = series.get(key);
+        if (!found) {
+          found = { counts: Array(CALL_LATENCY_BUCKETS.length + 1).fill(0), sum: 0 };
+          series.set(key, found);
+        }
+        return found;
+      };
+      for (const [field, value] of Object.entries(await read())) {
+        const [type, api, status, bucket] = field.split('|');
+        if (!api || !status) continue;
+        if (type === 'c' && bucket) entry(api, status).counts[Number(bucket)]! += Number(value);
+        if (type === 's') entry(api, status).sum += Number(value);
+      }
+      const values: MetricValueWithName<string>[] = [];
+      for (const [key, { counts, sum }] of [...series].sort(([a], [b]) => a.localeCompare(b))) {
+        const [api, status] = key.split('|') as [string, string];
+        const labels = { api, http_status: status };
+        let cumulative = 0;
+        counts.forEach((count, i) => {
+          cumulative += count;
+          const le = i < CALL_LATENCY_BUCKETS.length ? String(CALL_LATENCY_BUCKETS[i]) : '+Inf';
+          values.push({
+            metricName: `${name}_bucket`,
+            labels: { ...labels, le },
+            value: cumulative,
+          });
+        });
+        values.push({ metricName: `${name}_sum`, labels, value: sum });
+        values.push({ metricName: `${name}_count`, labels, value: cumulative });
+      }
+      return { name, help, type: 'histogram', aggregator: 'sum', values };
+    },
+  };
+}
