@@ -17,7 +17,9 @@ export interface OutcomeFilter {
  * True for an export outcome record: the results queue also holds discovery outcomes (job name
  * `discovery-outcome`), which have another shape.
  */
-export function isExportOutcome(job: { name: string; data?: unknown } | undefined): boolean {
+export function isExportOutcome<T extends { name: string; data?: unknown }>(
+  job: T | null | undefined,
+): job is T {
   return Boolean(job?.data) && job?.name !== DISCOVERY_OUTCOME_JOB_NAME;
 }
 

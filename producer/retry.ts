@@ -5,7 +5,7 @@
  */
 import type { ExportRequest, Outcome } from '../shared/contract.ts';
 import { EXPORT_QUEUE, parseExportRequest, RESULTS_QUEUE } from '../shared/contract.ts';
-import { type OutcomeFilter, readOutcomes } from './outcomes.ts';
+import { isExportOutcome, type OutcomeFilter, readOutcomes } from './outcomes.ts';
 import type { ExportProducer } from './producer.ts';
 
 const RUN_SUFFIX = /^(.*)~r(\d+)$/;
@@ -47,8 +47,10 @@ export async function planRetries(
     for await (const outcome of readOutcomes(producer.resultsQueue, filter)) failed.push(outcome);
   } else {
     for (const jobId of selection.jobIds) {
-      const outcome = (await producer.resultsQueue.getJob(jobId))?.data as Outcome | undefined;
-      if (!outcome)
+      const job = await producer.resultsQueue.getJob(jobId);
+      const outcome = isExportOutcome(job) ? (job.data as Outcome) : undefined;
+      if (job && !outcome) plan.skipped.push({ jobId, reason: 'it is a discovery, not an export' });
+      else if (!outcome)
         plan.skipped.push({
           jobId,
           reason: 'no outcome: it has not finished, or was never enqueued',

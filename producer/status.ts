@@ -1,6 +1,7 @@
 /** A snapshot of the whole system: both queues, the shared throttle, and recent failures. */
 import type { ErrorKind, Outcome } from '../shared/contract.ts';
 import { limiterKeys, readThrottleState, type ThrottleState } from '../shared/limiter-keys.ts';
+import { isExportOutcome } from './outcomes.ts';
 import type { ExportProducer } from './producer.ts';
 
 const STATES = ['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'] as const;
@@ -33,6 +34,7 @@ export async function readStatus(
   ]);
   const recentErrors: Partial<Record<ErrorKind, number>> = {};
   for (const job of recent) {
+    if (!isExportOutcome(job)) continue; // a discovery outcome
     const outcome = job?.data as Outcome | undefined;
     if (outcome?.status !== 'failed' || !outcome.error) continue;
     recentErrors[outcome.error.kind] = (recentErrors[outcome.error.kind] ?? 0) + 1;
