@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { CSV_COLUMNS, type CsvColumn } from '../../producer/bulk/csv-header.ts';
 import type { BulkRow } from '../../producer/bulk/read.ts';
 import { type ExportRequestInput, parseExportRequest } from '../../shared/contract.ts';
-import { NASTY_PIECES, nastyString, normalized, validRequest } from './fuzz-arbitraries.ts';
+import { NASTY_PIECES, nastyString, validRequest } from './fuzz-arbitraries.ts';
 
 /** The row limit the fuzzed files are read with (small, so that long rows are cheap). */
 export const MAX_ROW_BYTES = 2048;
@@ -84,14 +84,14 @@ function rowError(line: number, message: string): BulkRow {
   return { line, ok: false, issues: [{ field: '', message }] };
 }
 
-function tooLong(text: string, line: number, hint = ''): BulkRow | undefined {
-  return Buffer.byteLength(text) > MAX_ROW_BYTES
-    ? rowError(line, `row is longer than ${MAX_ROW_BYTES} bytes${hint}`)
+function tooLong(limit: number, text: string, line: number, hint = ''): BulkRow | undefined {
+  return Buffer.byteLength(text) > limit
+    ? rowError(line, `row is longer than ${limit} bytes${hint}`)
     : undefined;
 }
 
-function jsonRow(line: number, text: string): BulkRow {
-  const long = tooLong(text, line);
+function jsonRow(limit: number, line: number, text: string): BulkRow {
+  const long = tooLong(limit, text, line);
   if (long) return long;
   let data: unknown;
   try {
@@ -109,22 +109,22 @@ function objectText(spec: RowSpec): string {
 }
 
 /** One row per line; blank lines are skipped. */
-export function renderNdjson(specs: RowSpec[]): Rendered {
+export function renderNdjson(specs: RowSpec[], limit = MAX_ROW_BYTES): Rendered {
   const lines = specs.map(objectText);
   const rows = lines.flatMap((line, i) => {
     // The reader drops a byte order mark at the start of the input.
     const text = i === 0 ? line.replace(/^\ufeff/, '') : line;
-    return text.trim() === '' ? [] : [jsonRow(i + 1, text)];
+    return text.trim() === '' ? [] : [jsonRow(limit, i + 1, text)];
   });
   return { text: lines.join('\n'), rows };
 }
 
 /** One element per row (garbage becomes a JSON string, blank a missing row), two per line. */
-export function renderJsonArray(specs: RowSpec[]): Rendered {
+export function renderJsonArray(specs: RowSpec[], limit = MAX_ROW_BYTES): Rendered {
   const elements = specs
     .filter((spec) => spec.kind !== 'blank')
     .map((spec) => (spec.kind === 'garbage' ? JSON.stringify(spec.text) : objectText(spec)));
-  const rows = elements.map((text, i) => jsonRow(2 + Math.floor(i / 2), text));
+  const rows = elements.map((text, i) => jsonRow(limit, 2 + Math.floor(i / 2), text));
   const body = elements.map((text, i) => (i % 2 === 1 ? ` ${text}` : `\n${text}`)).join(',');
   return { text: `[${body}\n]`, rows };
 }
@@ -132,7 +132,11 @@ export function renderJsonArray(specs: RowSpec[]): Rendered {
 const quote = (cell: string) => `"${cell.replaceAll('"', '""')}"`;
 
 /** A header naming `columns`, then one record per row, every cell quoted. */
-export function renderCsv(specs: RowSpec[], columns: readonly CsvColumn[]): Rendered {
+export function renderCsv(
+  specs: RowSpec[],
+  columns: readonly CsvColumn[],
+  limit = MAX_ROW_BYTES,
+): Rendered {
   const records: string[] = [columns.join(',')];
   const rows: BulkRow[] = [];
   let line = 2;
@@ -146,7 +150,7 @@ export function renderCsv(specs: RowSpec[], columns: readonly CsvColumn[]): Rend
       const empty = spec.kind === 'blank' || spec.text.trim() === '';
       expected = empty
         ? undefined
-        : (tooLong(record, line, ' (a quote that is never closed can cause this)') ??
+        : (tooLong(limit, record, line, ' (a quote that is never closed can cause this)') ??
           rowError(
             line,
             `has ${cells} cells, but the header (line 1) has ${columns.length} columns`,
@@ -155,7 +159,7 @@ export function renderCsv(specs: RowSpec[], columns: readonly CsvColumn[]): Rend
       const data = spec.kind === 'valid' ? cellsOf(spec.request) : spec.data;
       const cells = columns.map((column) => data[column] ?? '');
       record = cells.map(quote).join(',');
-      expected = csvRow(line, record, columns, cells);
+      expected = csvRow(limit, line, record, columns, cells);
     }
     if (expected) rows.push(expected);
     records.push(record);
@@ -173,12 +177,13 @@ function cellsOf(request: ExportRequestInput): Record<string, string> {
 }
 
 function csvRow(
+  limit: number,
   line: number,
   record: string,
   columns: readonly CsvColumn[],
   raw: string[],
 ): BulkRow | undefined {
-  const long = tooLong(record, line, ' (a quote that is never closed can cause this)');
+  const long = tooLong(limit, record, line, ' (a quote that is never closed can cause this)');
   if (long) return long;
   const cells = raw.map((cell) => cell.trim());
   if (cells.every((cell) => cell === '')) return undefined;
@@ -217,8 +222,3 @@ export const csvColumns: fc.Arbitrary<CsvColumn[]> = fc
       },
     ),
   );
-
-/** The valid requests of `specs` as the reader gives them back (defaults applied). */
-export function validOf(specs: RowSpec[]) {
-  return specs.flatMap((spec) => (spec.kind === 'valid' ? [normalized(spec.request)] : []));
-}
