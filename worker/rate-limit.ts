@@ -6,8 +6,11 @@
  * than `capacity` calls were granted in the last `windowMs`. Unlike a fixed window, this holds
  * in *every* window, including those straddling a boundary.
  *
- * A 429 from NCP sets a pause that every worker honours before its next call: NCP's
- * `Retry-After` when given, otherwise a delay that doubles with each 429 in a row.
+ * A 429 from NCP sets a pause that every worker honours before its next call (NCP's
+ * `Retry-After` when given, otherwise a delay that doubles with each 429 in a row) and cuts the
+ * limit in force to 3/4; the limit grows back by 5% of the configured one every 5 s without a
+ * 429. So when NCP's real limit is below the configured one, calls settle just under it
+ * instead of bouncing off it. The scripts are in `rate-limit-scripts.ts`.
  */
 import type { Cluster, Redis } from 'ioredis';
 import { delay } from '../shared/delay.ts';
@@ -17,6 +20,7 @@ import {
   readThrottleState,
   type ThrottleState,
 } from '../shared/limiter-keys.ts';
+import { ACQUIRE, SENT, THROTTLED } from './rate-limit-scripts.ts';
 
 export interface RateLimitWindow {
   /** Calls allowed within any window. */
@@ -39,56 +43,8 @@ export function rateLimitWindow(callsPerSecond: number, guardMs: number): RateLi
   return { capacity: 1, windowMs: Math.ceil(1000 / callsPerSecond) + guardMs };
 }
 
-// KEYS: calls (zset), pause (string). ARGV: windowMs, capacity, member, reserveMs.
-// A granted call is booked `reserveMs` in the future, so it counts in every window until the
-// worker books the moment it was actually sent (SENT below).
-// Returns { granted (1|0), waitMs, paused (1|0) }.
-const ACQUIRE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local pauseUntil = tonumber(redis.call('GET', KEYS[2]) or '0')
-if pauseUntil > now then return {0, pauseUntil - now, 1} end
-local window = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
-  local reserve = tonumber(ARGV[4])
-  redis.call('ZADD', KEYS[1], now + reserve, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window + reserve)
-  return {1, 0, 0}
-end
-local oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
-if oldest > now then return {0, 10, 0} end
-return {0, oldest + window - now, 0}
-`;
-
-// KEYS: calls (zset). ARGV: member. Books the call at the current time, if still booked.
-const SENT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
-return now
-`;
-
-// KEYS: pause (string), strikes (counter). ARGV: retryAfterMs (-1 if none), baseMs, maxMs.
-// Returns the pause in ms from now.
-const THROTTLED = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local pauseUntil = tonumber(redis.call('GET', KEYS[1]) or '0')
-local retryAfter = tonumber(ARGV[1])
-local wait
-if retryAfter >= 0 then
-  wait = retryAfter
-else
-  if pauseUntil > now then return pauseUntil - now end
-  local strikes = redis.call('INCR', KEYS[2])
-  redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[3]) * 2)
-  wait = math.min(tonumber(ARGV[2]) * 2 ^ (strikes - 1), tonumber(ARGV[3]))
-end
-local untilTs = math.max(pauseUntil, now + wait)
-redis.call('SET', KEYS[1], untilTs, 'PX', untilTs - now + 1000)
-return untilTs - now
-`;
+/** After 429s, the limit in force grows back by this share of the configured one. */
+const RECOVER_STEP = 0.05;
 
 export interface RateLimiterOptions {
   /** Calls per second across all workers. */
@@ -107,6 +63,8 @@ export interface RateLimiterOptions {
   adaptiveBaseMs?: number;
   /** Longest adaptive pause. @defaultValue 30000 */
   adaptiveMaxMs?: number;
+  /** How often the limit in force grows back after 429s. @defaultValue 5000 */
+  recoverEveryMs?: number;
 }
 
 /** The two scripts, registered on the connection so they run by SHA (EVALSHA). */
@@ -114,25 +72,31 @@ interface LimiterCommands {
   ncpLimiterAcquire(
     calls: string,
     pause: string,
+    rate: string,
     windowMs: number,
     capacity: number,
     member: string,
     reserveMs: number,
+    recoverMs: number,
+    step: number,
   ): Promise<[number, number, number]>;
   ncpLimiterSent(calls: string, member: string): Promise<number>;
   ncpLimiterThrottled(
     pause: string,
     strikes: string,
+    rate: string,
     retryAfterMs: number,
     baseMs: number,
     maxMs: number,
+    capacity: number,
+    windowMs: number,
   ): Promise<number>;
 }
 
 function withLimiterCommands(redis: Redis | Cluster): LimiterCommands {
   if (!('ncpLimiterAcquire' in redis)) {
-    redis.defineCommand('ncpLimiterAcquire', { numberOfKeys: 2, lua: ACQUIRE });
-    redis.defineCommand('ncpLimiterThrottled', { numberOfKeys: 2, lua: THROTTLED });
+    redis.defineCommand('ncpLimiterAcquire', { numberOfKeys: 3, lua: ACQUIRE });
+    redis.defineCommand('ncpLimiterThrottled', { numberOfKeys: 3, lua: THROTTLED });
     redis.defineCommand('ncpLimiterSent', { numberOfKeys: 1, lua: SENT });
   }
   return redis as unknown as LimiterCommands;
@@ -146,6 +110,7 @@ export class RateLimiter {
   private readonly adaptiveBaseMs: number;
   private readonly adaptiveMaxMs: number;
   private readonly reserveMs: number;
+  private readonly recoverEveryMs: number;
   private sequence = 0;
   private readonly memberPrefix = `${process.pid}-${Math.random().toString(36).slice(2, 10)}-`;
 
@@ -157,6 +122,7 @@ export class RateLimiter {
     this.adaptiveBaseMs = options.adaptiveBaseMs ?? 1000;
     this.adaptiveMaxMs = options.adaptiveMaxMs ?? 30_000;
     this.reserveMs = options.reserveMs ?? 10_000;
+    this.recoverEveryMs = options.recoverEveryMs ?? 5000;
   }
 
   /**
@@ -175,10 +141,13 @@ export class RateLimiter {
       const [granted, waitMs, paused] = await this.scripts.ncpLimiterAcquire(
         this.keys.calls,
         this.keys.pause,
+        this.keys.rate,
         this.window.windowMs,
         this.window.capacity,
         member,
         this.reserveMs,
+        this.recoverEveryMs,
+        Math.max(1, Math.ceil(this.window.capacity * RECOVER_STEP)),
       );
       if (granted === 1) return member;
       onWait?.(waitMs, paused === 1);
@@ -200,15 +169,18 @@ export class RateLimiter {
     const pause = await this.scripts.ncpLimiterThrottled(
       this.keys.pause,
       this.keys.strikes,
+      this.keys.rate,
       retryAfterMs === undefined ? -1 : Math.max(0, Math.round(retryAfterMs)),
       this.adaptiveBaseMs,
       this.adaptiveMaxMs,
+      this.window.capacity,
+      this.window.windowMs,
     );
     return Number(pause);
   }
 
   /** The throttle state every worker shares, as `status` shows it. */
   state(): Promise<ThrottleState> {
-    return readThrottleState(this.redis, this.keys);
+    return readThrottleState(this.redis, this.keys, this.window.capacity);
   }
 }

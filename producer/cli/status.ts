@@ -52,7 +52,7 @@ export function renderStatus(s: StatusSnapshot, start?: StatusSnapshot): string 
     `outcomes   ${s.outcomes} retained`,
     `workers    ${s.workers} connected`,
     `rate       ${s.throttle.callsLastSecond} calls in the last second`,
-    `throttle   ${s.throttle.pausedForMs > 0 ? `paused for ${(s.throttle.pausedForMs / 1000).toFixed(1)} s` : 'none'}${s.throttle.strikes ? ` (${s.throttle.strikes} 429s in a row)` : ''}`,
+    `throttle   ${s.throttle.pausedForMs > 0 ? `paused for ${(s.throttle.pausedForMs / 1000).toFixed(1)} s` : 'none'}${s.throttle.strikes ? ` (${s.throttle.strikes} 429s in a row)` : ''}${s.throttle.limitInForce !== undefined ? `; limit cut to ${s.throttle.limitInForce} calls/s after 429s` : ''}`,
     `errors     ${formatErrors(s)}`,
   ];
   if (start) lines.push(progressLine(s, start));

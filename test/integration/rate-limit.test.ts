@@ -1,0 +1,106 @@
+/** The shared rate limiter against a real Redis: the sliding window, the pause, the cut limit. */
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { limiterKeys } from '../../shared/limiter-keys.ts';
+import { RateLimiter } from '../../worker/rate-limit.ts';
+import { deletePrefix, testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+
+describe('RateLimiter', () => {
+  let redis: Redis;
+  let prefix: string;
+
+  beforeAll(() => {
+    redis = new Redis(testRedisUrl());
+  });
+  afterAll(() => redis.disconnect());
+  afterEach(async () => deletePrefix(testRedisUrl(), prefix));
+
+  function limiter(
+    callsPerSecond: number,
+    extra: Partial<ConstructorParameters<typeof RateLimiter>[1]> = {},
+  ) {
+    prefix = uniquePrefix('limiter');
+    return new RateLimiter(redis, { callsPerSecond, queuePrefix: prefix, guardMs: 0, ...extra });
+  }
+
+  async function redisNow(): Promise<number> {
+    const [seconds, micros] = await redis.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  }
+
+  it('never grants more than the limit within any sliding window, whoever asks', async () => {
+    const rate = limiter(5);
+    // 12 callers on 3 connections, as three worker processes would be.
+    const connections = [redis, new Redis(testRedisUrl()), new Redis(testRedisUrl())];
+    const limiters = connections.map(
+      (c) => new RateLimiter(c, { callsPerSecond: 5, queuePrefix: prefix, guardMs: 0 }),
+    );
+    const grants: number[] = [];
+    await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const booking = await limiters[i % 3]!.acquire();
+        await limiters[i % 3]!.sent(booking);
+        grants.push(await redisNow());
+      }),
+    );
+    for (const extra of connections.slice(1)) extra.disconnect();
+    const scores = (await redis.zrange(limiterKeys(prefix).calls, 0, -1, 'WITHSCORES'))
+      .filter((_, i) => i % 2 === 1)
+      .map(Number)
+      .sort((a, b) => a - b);
+    // The last window's bookings are still in the log; every window of 1000 ms holds ≤ 5.
+    for (let i = 5; i < scores.length; i++)
+      expect(scores[i]! - scores[i - 5]!).toBeGreaterThanOrEqual(1000);
+    grants.sort((a, b) => a - b);
+    expect(grants[11]! - grants[0]!).toBeGreaterThanOrEqual(2000);
+    expect(rate.window).toEqual({ capacity: 5, windowMs: 1000 });
+  });
+
+  it('pauses everyone after a 429: for Retry-After, else 1 s doubling', async () => {
+    const rate = limiter(10);
+    expect(await rate.throttled(undefined)).toBe(1000);
+    // A 429 of a call sent before the pause began does not lengthen it.
+    expect(await rate.throttled(undefined)).toBeLessThanOrEqual(1000);
+    expect((await rate.state()).strikes).toBe(1);
+    expect(await rate.throttled(3000)).toBe(3000);
+    const state = await rate.state();
+    expect(state.pausedForMs).toBeGreaterThan(2900);
+    let waited = 0;
+    const controller = new AbortController();
+    const acquiring = rate.acquire(controller.signal, (waitMs, paused) => {
+      waited = waitMs;
+      expect(paused).toBe(true);
+      controller.abort(new Error('stop waiting'));
+    });
+    await expect(acquiring).rejects.toThrow('stop waiting');
+    expect(waited).toBeGreaterThan(2900);
+  });
+
+  it('cuts the limit in force to 3/4 once per burst of 429s, then grows it back', async () => {
+    const rate = limiter(20, { recoverEveryMs: 200 });
+    await rate.throttled(0);
+    await rate.throttled(0);
+    expect((await rate.state()).limitInForce).toBe(15);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const booking = await rate.acquire();
+    await rate.sent(booking);
+    expect((await rate.state()).limitInForce).toBe(16);
+    for (let i = 0; i < 4; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 210));
+      await rate.sent(await rate.acquire());
+    }
+    expect((await rate.state()).limitInForce).toBe(20);
+    expect(await redis.exists(limiterKeys(prefix).rate)).toBe(0);
+  });
+
+  it('counts a granted call until it is booked as sent', async () => {
+    const rate = limiter(1);
+    await rate.acquire();
+    // Not yet sent: it is booked in the future and still fills the window a second later.
+    const controller = new AbortController();
+    const second = rate.acquire(controller.signal);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    controller.abort(new Error('still waiting'));
+    await expect(second).rejects.toThrow('still waiting');
+  });
+});
