@@ -3,9 +3,11 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerBulk } from '../producer/cli/bulk.ts';
+import { registerDiscover } from '../producer/cli/discover.ts';
 import { registerEnqueue } from '../producer/cli/enqueue.ts';
 import { registerResults } from '../producer/cli/results.ts';
 import { registerRetry } from '../producer/cli/retry.ts';
+import { registerSchedule } from '../producer/cli/schedule.ts';
 import { registerStatus } from '../producer/cli/status.ts';
 import { ConfigError } from '../shared/config.ts';
 import { ContractError } from '../shared/contract.ts';
@@ -35,6 +37,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     registerStatus,
     registerResults,
     registerRetry,
+    registerDiscover,
+    registerSchedule,
   ]) {
     register(program, io, setExitCode);
   }
