@@ -45,7 +45,7 @@ export interface Pipeline {
 
 export async function openPipeline(
   label: string,
-  emulator: Emulator,
+  emulator: Pick<Emulator, 'url'>,
   options: { maxAttempts?: number; redisUrl?: string } = {},
 ): Promise<Pipeline> {
   const redis = testRedisConfig(label);
