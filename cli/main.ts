@@ -8,6 +8,7 @@ import { registerEnqueue } from '../producer/cli/enqueue.ts';
 import { registerResults } from '../producer/cli/results.ts';
 import { registerRetry } from '../producer/cli/retry.ts';
 import { registerSchedule } from '../producer/cli/schedule.ts';
+import { registerServe } from '../producer/cli/serve.ts';
 import { registerStatus } from '../producer/cli/status.ts';
 import { ConfigError } from '../shared/config.ts';
 import { ContractError } from '../shared/contract.ts';
@@ -39,6 +40,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     registerRetry,
     registerDiscover,
     registerSchedule,
+    registerServe,
   ]) {
     register(program, io, setExitCode);
   }

@@ -1,0 +1,108 @@
+/**
+ * The HTTP service: other systems enqueue exports and read how they went; operators get
+ * health, readiness, metrics and the queue dashboard. It only enqueues and reads, through an
+ * {@link ExportProducer}; workers do the exports.
+ */
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+} from 'fastify';
+import type { HttpConfig } from '../../shared/config.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { createMetricsRegistry } from '../../shared/metrics.ts';
+import type { ExportProducer } from '../producer.ts';
+import { requireToken } from './auth.ts';
+import { exportRoutes } from './export-routes.ts';
+import { buildOpenApi } from './openapi.ts';
+import { outcomeRoutes } from './outcome-routes.ts';
+import { registerRoutes } from './route.ts';
+import { systemRoutes } from './system-routes.ts';
+import { registerUi, UI_PATH } from './ui.ts';
+import { RequestValidationError, zodValidatorCompiler } from './validation.ts';
+
+export interface HttpAppOptions {
+  producer: ExportProducer;
+  /** The queues' key prefix (QUEUE_PREFIX), for the metrics. */
+  prefix: string;
+  http: Pick<HttpConfig, 'apiToken' | 'bodyLimitBytes' | 'uiAllowRetry'>;
+  logger: Logger;
+  /** Shown in the OpenAPI document. */
+  version: string;
+}
+
+/** Routes polled by machines: logged at debug level only. */
+const QUIET = /^\/(healthz|readyz|metrics)$|^\/ui\/static\//;
+
+export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const { producer, http, logger } = options;
+  const loggerInstance: FastifyBaseLogger = logger;
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: http.bodyLimitBytes,
+    // Requests are logged once, when answered (onResponse below).
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof RequestValidationError) {
+      const nothing = request.method === 'POST' ? '; nothing was enqueued' : '';
+      return reply.code(400).send({
+        error: { code: error.code, message: `${error.message}${nothing}`, issues: error.issues },
+      });
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const message = `request body larger than ${http.bodyLimitBytes} bytes (HTTP_BODY_LIMIT_BYTES)`;
+      return reply.code(413).send({ error: { code: 'ERR_BODY_TOO_LARGE', message } });
+    }
+    const status = error.statusCode ?? 500;
+    if (status < 500) {
+      return reply
+        .code(status)
+        .send({ error: { code: error.code ?? 'ERR_BAD_REQUEST', message: error.message } });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ error: { code: 'ERR_INTERNAL', message: 'internal error' } });
+  });
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send({ error: { code: 'ERR_NOT_FOUND', message: 'no such route' } }),
+  );
+  app.addHook('onResponse', async (request, reply) => {
+    const quiet = QUIET.test(request.url.split('?')[0] ?? '');
+    request.log[quiet ? 'debug' : 'info'](
+      {
+        method: request.method,
+        url: request.url,
+        statusCode: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime),
+      },
+      'request completed',
+    );
+  });
+
+  const metrics = createMetricsRegistry({
+    redis: producer.redis,
+    prefix: options.prefix,
+    exportQueue: producer.queue,
+    resultsQueue: producer.resultsQueue,
+  });
+  const api = [...exportRoutes(producer), ...outcomeRoutes(producer)];
+  let openapi: unknown;
+  const system = systemRoutes({ redis: producer.redis, metrics, openapi: () => openapi, logger });
+  openapi = buildOpenApi([...api, ...system], {
+    version: options.version,
+    auth: http.apiToken !== undefined,
+  });
+
+  registerRoutes(app, system);
+  await app.register(async (scope) => {
+    if (http.apiToken)
+      scope.addHook('onRequest', requireToken(http.apiToken, { allowBasic: false }));
+    registerRoutes(scope, api);
+  });
+  await registerUi(app, { producer, token: http.apiToken, allowRetry: http.uiAllowRetry });
+  logger.debug({ ui: UI_PATH }, 'routes registered');
+  return app;
+}
