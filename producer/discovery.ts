@@ -3,7 +3,7 @@
  * writes for it. Discovery itself runs in the workers, so its NCP calls share their rate limit.
  */
 import { randomBytes } from 'node:crypto';
-import { type JobsOptions, Queue } from 'bullmq';
+import { type JobsOptions, type JobType, Queue } from 'bullmq';
 import type { JobPolicy } from '../shared/config.ts';
 import {
   DISCOVERY_JOB_NAME,
@@ -98,4 +98,26 @@ export async function waitForDiscovery(
     }
     await delay(options.pollMs ?? 200, options.signal);
   }
+}
+
+const OUTCOME_STATES: JobType[] = ['waiting', 'active', 'completed', 'failed', 'delayed'];
+const PAGE = 500;
+
+/** Every retained discovery outcome that `keep` accepts, oldest finish first. */
+export async function readDiscoveryOutcomes(
+  producer: ExportProducer,
+  keep: (outcome: DiscoveryOutcome) => boolean = () => true,
+): Promise<DiscoveryOutcome[]> {
+  const found: DiscoveryOutcome[] = [];
+  for (const state of OUTCOME_STATES) {
+    for (let start = 0; ; start += PAGE) {
+      const jobs = await producer.resultsQueue.getJobs([state], start, start + PAGE - 1, true);
+      for (const job of jobs) {
+        if (job?.name !== DISCOVERY_OUTCOME_JOB_NAME || !job.data) continue;
+        if (keep(job.data as DiscoveryOutcome)) found.push(job.data as DiscoveryOutcome);
+      }
+      if (jobs.length < PAGE) break;
+    }
+  }
+  return found.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
 }

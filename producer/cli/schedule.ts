@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { CliError, EXIT, writeLine } from '../../cli/context.ts';
 import type { Register } from '../../cli/main.ts';
 import { loadJobPolicy } from '../../shared/config.ts';
-import { openDiscoveryQueue } from '../discovery.ts';
+import { openDiscoveryQueue, readDiscoveryOutcomes } from '../discovery.ts';
 import { listSchedules, removeSchedule, ScheduleError, upsertSchedule } from '../schedules.ts';
 import { withProducer } from './common.ts';
 import {
@@ -15,7 +15,7 @@ import {
   discoverArgs,
   discoveryRequestFrom,
 } from './discover-options.ts';
-import { table } from './discovery-table.ts';
+import { summary, table } from './discovery-table.ts';
 
 interface AddFlags {
   cron: string;
@@ -84,6 +84,20 @@ export const registerSchedule: Register = (program, io) => {
     });
 
   schedule
+    .command('runs')
+    .description('the discoveries a schedule ran (their outcomes), oldest first')
+    .argument('<name>', 'schedule name')
+    .option('--json', 'print each discovery outcome as JSON')
+    .action(async (name: string, flags: { json?: boolean }) => {
+      await withProducer(io, async (producer) => {
+        const runs = await readDiscoveryOutcomes(producer, (o) => runOf(o) === name);
+        if (runs.length === 0) writeLine(io.stderr, `no runs of schedule ${name} retained`);
+        for (const run of runs)
+          writeLine(io.stdout, flags.json ? JSON.stringify(run) : summary(run));
+      });
+    });
+
+  schedule
     .command('remove')
     .description('remove a schedule; the discoveries it already ran keep their outcomes')
     .argument('<name>', 'schedule name')
@@ -129,4 +143,10 @@ function withDiscoveryQueue(
 function asCliError(error: unknown): never {
   if (error instanceof ScheduleError) throw new CliError(error.message, EXIT.badInput);
   throw error;
+}
+
+/** The schedule a discovery outcome came from, if any. */
+function runOf(outcome: { request: unknown }): string | undefined {
+  const request = outcome.request as { schedule?: unknown };
+  return typeof request.schedule === 'string' ? request.schedule : undefined;
 }

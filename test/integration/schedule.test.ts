@@ -133,6 +133,13 @@ describe('schedules', () => {
     await waitFor('20 exports', async () => emulator.stats().accepted === INSTANCES);
     expect(emulator.stats().requests).toBe(outcomes.length * (1 + INSTANCES) + INSTANCES);
 
+    // `schedule runs` shows each run, oldest first.
+    const shown = (await runCli(['schedule', 'runs', 'every-2s'], env)).stdout.trim().split('\n');
+    expect(shown).toHaveLength(outcomes.length);
+    expect(shown[0]).toMatch(
+      /^discovery repeat:every-2s:\d+ succeeded: 20 instances seen, 20 matched, 20 files chosen, \d+ enqueued, \d+ already queued, 0 problems$/,
+    );
+
     const exits = await Promise.all(workers.map((worker) => stopWorkerProcess(worker)));
     expect(exits).toEqual(exits.map(() => ({ code: 0, signal: null })));
   }, 60_000);
