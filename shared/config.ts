@@ -69,8 +69,11 @@ export interface HttpConfig {
 
 export interface WorkerConfig {
   concurrency: number;
-  /** Calls per second across every worker; see `rate-limit.ts` for fractional limits. */
-  rateLimit: number;
+  /**
+   * Calls per second across every worker (see `worker/rate-limit.ts` for fractional limits);
+   * undefined when NCP_RATE_LIMIT=off.
+   */
+  rateLimit: number | undefined;
   /** Widens the rate-limit window so calls in transit never exceed the limit at NCP. */
   rateGuardMs: number;
   backoffBaseMs: number;
@@ -210,7 +213,10 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   }
   return {
     concurrency: integer(env, 'WORKER_CONCURRENCY', DEFAULTS.concurrency, { min: 1, max: 1000 }),
-    rateLimit: decimal(env, 'NCP_RATE_LIMIT', DEFAULTS.rateLimit, { min: 0.001, max: 100_000 }),
+    rateLimit:
+      env.NCP_RATE_LIMIT?.trim() === 'off'
+        ? undefined
+        : decimal(env, 'NCP_RATE_LIMIT', DEFAULTS.rateLimit, { min: 0.001, max: 100_000 }),
     rateGuardMs: integer(env, 'NCP_RATE_GUARD_MS', DEFAULTS.rateGuardMs, { min: 0, max: 1000 }),
     backoffBaseMs,
     backoffMaxMs,

@@ -19,6 +19,7 @@ import { buildOutcome, QueueOutcomeStore } from './outcome.ts';
 import { startOutcomeRetention } from './outcome-retention.ts';
 import { createExportProcessor, type ExportClient, type ExportResult } from './processor.ts';
 import { RateLimiter } from './rate-limit.ts';
+import { UnlimitedCalls } from './unlimited.ts';
 
 export interface ExportWorkerOptions {
   ncp: NcpConfig;
@@ -32,7 +33,7 @@ export interface ExportWorkerOptions {
 
 export interface ExportWorker {
   readonly worker: Worker<unknown, ExportResult>;
-  readonly limiter: RateLimiter;
+  readonly limiter: RateLimiter | UnlimitedCalls;
   /** The discovery worker sharing this process's limiter and client. */
   readonly discovery: DiscoveryWorker;
   /** The metrics endpoint, when METRICS_PORT is set and it could listen. */
@@ -50,12 +51,15 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
   const connection = createRedis(redisConfig, 'worker');
   connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
 
-  const limiter = new RateLimiter(connection, {
-    callsPerSecond: config.rateLimit,
-    queuePrefix: redisConfig.prefix,
-    guardMs: config.rateGuardMs,
-    reserveMs: options.ncp.timeoutMs + 1000,
-  });
+  const limiter =
+    config.rateLimit === undefined
+      ? new UnlimitedCalls()
+      : new RateLimiter(connection, {
+          callsPerSecond: config.rateLimit,
+          queuePrefix: redisConfig.prefix,
+          guardMs: config.rateGuardMs,
+          reserveMs: options.ncp.timeoutMs + 1000,
+        });
   const resultsQueue = new Queue(RESULTS_QUEUE, { connection, prefix: redisConfig.prefix });
   const exportQueue = new Queue(EXPORT_QUEUE, { connection, prefix: redisConfig.prefix });
   resultsQueue.on('error', (error) => logger.warn({ err: error }, 'results queue error'));

@@ -43,7 +43,7 @@ export async function runWorker(io: CliIo, signals = process): Promise<number> {
       redis: describeRedis(redis),
       ncpApiUrl: ncp.apiUrl,
       concurrency: config.concurrency,
-      rateLimit: config.rateLimit,
+      rateLimit: config.rateLimit ?? 'off',
       window: handle.limiter.window,
     },
     'worker started',

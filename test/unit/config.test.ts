@@ -103,6 +103,7 @@ describe('Redis, worker and job configuration', () => {
 
   it('accepts a decimal rate limit and checks the backoff range', () => {
     expect(loadWorkerConfig({ NCP_RATE_LIMIT: '2.5' }).rateLimit).toBe(2.5);
+    expect(loadWorkerConfig({ NCP_RATE_LIMIT: 'off' }).rateLimit).toBeUndefined();
     expect(loadWorkerConfig({}).concurrency).toBe(16);
     expect(configError(() => loadWorkerConfig({ NCP_RATE_LIMIT: 'fast' })).variable).toBe(
       'NCP_RATE_LIMIT',
