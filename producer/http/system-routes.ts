@@ -68,6 +68,7 @@ export function systemRoutes(options: SystemRoutesOptions): Route[] {
       },
       async () => {
         try {
+          if (options.redis.status !== 'ready') throw new Error(`Redis is ${options.redis.status}`);
           const text = await options.metrics.metrics();
           return { status: 200, body: text, contentType: options.metrics.contentType };
         } catch (error) {
@@ -92,6 +93,8 @@ export function systemRoutes(options: SystemRoutesOptions): Route[] {
 }
 
 async function pingWithin(redis: RedisClient, timeoutMs: number): Promise<boolean> {
+  // Reconnecting: commands would wait in the offline queue; the answer is already known.
+  if (redis.status !== 'ready') return false;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs);
