@@ -10,7 +10,7 @@ import { NcpError } from './errors.ts';
 import { buildPathWithQuery } from './query.ts';
 import { type NcpResponse, parseNcpResponse } from './response.ts';
 import { ON_SENT, sentHook } from './sent-hook.ts';
-import { signedHeaders } from './signer.ts';
+import { SIGNATURE_HEADER, signedHeaders } from './signer.ts';
 
 export interface NcpClientOptions {
   /** Scheme, host and optional port only, e.g. `https://ncloud.apigw.ntruss.com`. */
@@ -144,7 +144,7 @@ export class NcpClient {
           message: `${action}: no complete answer within ${this.#timeoutMs} ms`,
         });
       }
-      throw this.#transportError(error, action, headers['x-ncp-apigw-signature-v2']);
+      throw this.#transportError(error, action, headers[SIGNATURE_HEADER]);
     } finally {
       clearTimeout(timer);
     }
@@ -156,7 +156,7 @@ export class NcpClient {
       body,
       now: this.#now(),
     });
-    if (!parsed.ok) throw parsed.error;
+    if (!parsed.ok) throw this.#redacted(parsed.error, headers[SIGNATURE_HEADER]);
     return parsed.response;
   }
 
@@ -182,6 +182,33 @@ export class NcpClient {
     );
   }
 
+  /**
+   * The error of an answer without the secret key or this call's signature: a proxy or WAF page
+   * that echoes request headers would otherwise put the signature in logs and outcomes.
+   */
+  #redacted(error: NcpError, signature: string): NcpError {
+    const fields = [error.message, error.code, error.requestId ?? ''];
+    if (!fields.some((text) => text.includes(signature) || text.includes(this.#secretKey))) {
+      return error;
+    }
+    return new NcpError({
+      kind: error.kind,
+      code: this.#redact(error.code, signature),
+      message: this.#redact(error.message, signature),
+      httpStatus: error.httpStatus,
+      retryAfterMs: error.retryAfterMs,
+      requestId:
+        error.requestId === undefined ? undefined : this.#redact(error.requestId, signature),
+    });
+  }
+
+  #redact(text: string, signature: string): string {
+    return [this.#secretKey, signature].reduce(
+      (result, secret) => result.split(secret).join('[redacted]'),
+      text,
+    );
+  }
+
   /** Closes the client's own connection pool; a dispatcher passed in is left to its owner. */
   async close(): Promise<void> {
     if (this.#ownsDispatcher) await this.#dispatcher.close();
@@ -193,10 +220,7 @@ export class NcpClient {
     const code = typeof errorCode === 'string' && errorCode ? errorCode : 'NETWORK_ERROR';
     const raw = error instanceof Error ? error.message : String(error);
     // Belt and braces: no transport error is known to echo a header, but none may leak one.
-    const detail = [this.#secretKey, signature].reduce(
-      (text, secret) => text.split(secret).join('[redacted]'),
-      raw,
-    );
+    const detail = this.#redact(raw, signature);
     return new NcpError({
       kind: TIMEOUT_CODES.has(code) ? 'timeout' : 'network',
       code,
