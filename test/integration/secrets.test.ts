@@ -5,7 +5,9 @@
  * messages. Three runs share one queue: the right key through faults (429s, resets, 503, service
  * error 1000, a malformed answer); a worker process with a wrong key; and a gateway that echoes
  * the signature it received in its error. Signatures are noted on the wire, before the emulator
- * by a relay, and by the echoing gateway itself.
+ * by a relay, and by the echoing gateway itself. The HTTP service, started with the keys in its
+ * environment, is asked for everything it shows (outcomes, each export, metrics, the dashboard's
+ * job lists) and must not show them either.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +27,7 @@ import { type HeaderTap, startHeaderTap } from '../helpers/header-tap.ts';
 import { openPipeline, type Pipeline, requestsFromSeed } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
 import { dumpPrefix } from '../helpers/redis-dump.ts';
+import { askService, SERVICE_PAGES } from '../helpers/service-answers.ts';
 import { startWorkerProcess, stopWorkerProcess } from '../helpers/worker-process.ts';
 
 const ACCESS_KEY = 'SECRETS-TEST-ACCESS-KEY';
@@ -198,6 +201,14 @@ describe('secrets stay secret', () => {
     );
     expect(jobs).toHaveLength(16);
     const redis = await dumpPrefix(pipeline.redisUrl, pipeline.prefix);
+    // The service gets the keys in its environment, as a shared .env would give them.
+    const http = await askService(
+      { ...env(SECRET_KEY, tap.url), HOST: '127.0.0.1' },
+      jobs.map((job) => String(job.id)),
+    );
+    expect([http.outcomes, http.statuses]).toEqual([16, { 200: 16 + SERVICE_PAGES.length }]);
+    // The dashboard's job lists carry the failures' reasons.
+    expect(http.answers).toContain('Authentication Failed');
     Object.assign(haystacks, {
       inProcessLog: inProcessLog.join(''),
       processStdout: JSON.stringify(child.logs),
@@ -207,6 +218,8 @@ describe('secrets stay secret', () => {
       jobs: JSON.stringify(jobs.map((job) => (job instanceof Job ? job.asJSON() : job))),
       redis: redis.text,
       errorMessages: outcomes.map((o) => o.error?.message ?? '').join('\n'),
+      httpAnswers: http.answers,
+      httpLog: http.log,
     });
     figures = {
       signatures: signatures.length,
@@ -223,7 +236,7 @@ describe('secrets stay secret', () => {
     expect(figures.signatures).toBe(16 + FAULTS.length - 1);
     expect(figures.logLines).toBeGreaterThan(32);
     expect(figures.redisKeys).toBeGreaterThan(16);
-    expect(Object.keys(haystacks)).toHaveLength(8);
+    expect(Object.keys(haystacks)).toHaveLength(10);
     const leaks = Object.entries(haystacks).flatMap(([where, text]) =>
       figures.needles
         .filter((needle) => text.includes(needle))
