@@ -58,9 +58,10 @@ export function parsePrometheus(text: string): Exposition {
 }
 
 function parseValue(text: string, where: string): number {
-  if (text === '+Inf') return Number.POSITIVE_INFINITY;
-  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
-  if (text === 'NaN') return Number.NaN;
+  // Prometheus parses values with Go's ParseFloat: Inf and NaN in any case (prom-client writes Nan).
+  if (/^\+?inf$/i.test(text)) return Number.POSITIVE_INFINITY;
+  if (/^-inf$/i.test(text)) return Number.NEGATIVE_INFINITY;
+  if (/^nan$/i.test(text)) return Number.NaN;
   const value = Number(text);
   if (!/^-?[0-9.eE+-]+$/.test(text) || Number.isNaN(value)) throw new Error(`bad value, ${where}`);
   return value;

@@ -1,0 +1,177 @@
+/**
+ * The whole pipeline on a real three-node Redis Cluster with QUEUE_PREFIX={...}: the HTTP
+ * service enqueues, a worker in this process and a worker process share the global rate
+ * limit, outcomes, metrics, retries and CLI commands work, and every key sits in one slot.
+ */
+import { randomBytes } from 'node:crypto';
+import { Cluster } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  loadJobPolicy,
+  loadNcpConfig,
+  loadRedisConfig,
+  loadWorkerConfig,
+} from '../../shared/config.ts';
+import type { Outcome } from '../../shared/contract.ts';
+import { type ExportWorker, startExportWorker } from '../../worker/export-worker.ts';
+import {
+  DEFAULT_CREDENTIALS,
+  type Emulator,
+  generateSeed,
+  startEmulator,
+} from '../emulator/index.ts';
+import { runCli } from '../helpers/cli.ts';
+import { call, startTestService, type TestService } from '../helpers/http-service.ts';
+import { requestsFromSeed } from '../helpers/pipeline.ts';
+import { parsePrometheus, sampleValue } from '../helpers/prometheus.ts';
+import { waitFor } from '../helpers/redis.ts';
+import { type LocalCluster, startRedisCluster } from '../helpers/redis-cluster.ts';
+import {
+  startWorkerProcess,
+  stopWorkerProcess,
+  type WorkerProcess,
+} from '../helpers/worker-process.ts';
+
+const RATE = 20;
+const TOKEN = 'cluster-token-9d8c7b6a';
+const seed = generateSeed({ instances: 20, systemBackups: 2 });
+
+describe('on a Redis Cluster', () => {
+  const prefix = `{test-cluster-${randomBytes(3).toString('hex')}}`;
+  let cluster: LocalCluster;
+  let emulator: Emulator;
+  let service: TestService;
+  let inProcess: ExportWorker;
+  let workerProcess: WorkerProcess;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster(3);
+    emulator = await startEmulator({ seed, latencyMs: 5 });
+    // One seed node: the others are discovered.
+    env = { REDIS_CLUSTER_NODES: cluster.nodes[0]!, QUEUE_PREFIX: prefix, NCP_REGION: 'KR' };
+    service = await startTestService({ ...env, API_TOKEN: TOKEN, EXPORT_MAX_ATTEMPTS: '2' });
+  }, 60_000);
+
+  afterAll(async () => {
+    await inProcess?.close();
+    if (workerProcess) await stopWorkerProcess(workerProcess);
+    await service?.close();
+    await emulator?.close();
+    await cluster?.stop();
+  });
+
+  it('runs every export once, within the global rate limit', async () => {
+    const workerEnv = {
+      ...env,
+      NCP_ACCESS_KEY: DEFAULT_CREDENTIALS.accessKey,
+      NCP_SECRET_KEY: DEFAULT_CREDENTIALS.secretKey,
+      NCP_API_URL: emulator.url,
+      NCP_RATE_LIMIT: String(RATE),
+      NCP_RATE_GUARD_MS: '100',
+      WORKER_CONCURRENCY: '8',
+      EXPORT_BACKOFF_BASE_MS: '50',
+      EXPORT_BACKOFF_MAX_MS: '400',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+    };
+    // Workers first: their start-up load does not overlap the calls being counted.
+    workerProcess = await startWorkerProcess(workerEnv);
+    inProcess = startExportWorker({
+      ncp: loadNcpConfig(workerEnv),
+      redis: loadRedisConfig(workerEnv),
+      worker: loadWorkerConfig(workerEnv),
+      policy: loadJobPolicy(workerEnv),
+      logger: pino({ level: 'silent' }),
+    });
+
+    const requests = [
+      ...requestsFromSeed(seed),
+      { api: 'vredis', instanceNo: '999999', fileName: 'x', bucketName: seed.buckets[0] },
+    ];
+    const enqueued = await call(service.url, '/v1/exports', { token: TOKEN, body: requests });
+    expect(enqueued.json).toMatchObject({ added: 41, duplicates: 0 });
+    const again = await call(service.url, '/v1/exports', {
+      token: TOKEN,
+      body: requests.slice(0, 5),
+    });
+    expect(again.json).toMatchObject({ added: 0, duplicates: 5 });
+
+    const metric = async (labels: Record<string, string>) =>
+      sampleValue(
+        parsePrometheus((await call(service.url, '/metrics')).text),
+        'ncp_cache_export_outcomes_total',
+        labels,
+      ) ?? 0;
+    await waitFor(
+      '41 outcomes in the metrics',
+      async () =>
+        (await metric({ status: 'succeeded', error_kind: 'none' })) === 40 &&
+        (await metric({ status: 'failed', error_kind: 'invalid' })) === 1,
+      20_000,
+      250,
+    );
+
+    const stats = emulator.stats();
+    expect(stats.accepted).toBe(40);
+    expect(stats.duplicates).toBe(0);
+    expect(stats.maxPerSecond).toBeLessThanOrEqual(RATE);
+    expect(workerProcess.logs.some((line) => line.msg === 'ncp export call succeeded')).toBe(true);
+    expect(workerProcess.logs.find((line) => line.msg === 'worker started')?.redis).toBe(
+      `cluster redis://${cluster.nodes[0]}`,
+    );
+  });
+
+  it('serves outcomes, job state and re-runs', async () => {
+    const outcomes: Outcome[] = [];
+    let cursor = '';
+    do {
+      const page = (await call(service.url, `/v1/outcomes?limit=25${cursor}`, { token: TOKEN }))
+        .json as {
+        items: Outcome[];
+        nextCursor: string | null;
+      };
+      outcomes.push(...page.items);
+      cursor = page.nextCursor ? `&cursor=${page.nextCursor}` : '';
+    } while (cursor);
+    expect(outcomes).toHaveLength(41);
+    const failed = outcomes.find((o) => o.status === 'failed')!;
+    expect(failed.error).toMatchObject({ kind: 'invalid' });
+
+    const job = await call(service.url, `/v1/exports/${outcomes[0]!.jobId}`, { token: TOKEN });
+    expect(job.json).toMatchObject({ state: 'completed', outcome: { status: 'succeeded' } });
+    const retry = await call(service.url, `/v1/exports/${failed.jobId}/retry`, {
+      method: 'POST',
+      token: TOKEN,
+    });
+    expect(retry.json).toEqual({ failedJobId: failed.jobId, jobId: `${failed.jobId}~r1` });
+
+    const status = await runCli(['status', '--json'], env);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ workers: 2 });
+    const cli = await runCli(
+      ['enqueue', '--api', 'vcache', '--instance', '5', '--file', 'f', '--bucket', 'bbb'],
+      env,
+    );
+    expect([cli.code, cli.stdout]).toEqual([0, 'vcache~KR~5~SYSTEM~f~bbb\n']);
+  });
+
+  it('keeps every key of the prefix in one hash slot', async () => {
+    const client = new Cluster(
+      cluster.nodes.map((node) => ({
+        host: node.split(':')[0]!,
+        port: Number(node.split(':')[1]),
+      })),
+    );
+    try {
+      await waitFor('cluster client', () => client.status === 'ready');
+      const perNode = await Promise.all(
+        client.nodes('master').map(async (node) => (await node.keys(`${prefix}*`)).length),
+      );
+      expect(perNode.filter((count) => count > 0)).toHaveLength(1);
+      expect(perNode.reduce((a, b) => a + b, 0)).toBeGreaterThan(40);
+    } finally {
+      client.disconnect();
+    }
+  });
+});
