@@ -1,4 +1,6 @@
-# One image for the worker, the HTTP intake and the CLI: `docker run IMAGE <command>`.
+# One image for the worker, the HTTP service and the CLI: `docker run IMAGE <command>`
+# (worker, serve, enqueue, bulk, status, results, retry, ...). Runs as the unprivileged user
+# `node`; no secret is ever copied in: keys and tokens come from *_FILE at run time.
 
 FROM node:24-slim AS build
 WORKDIR /app
@@ -9,7 +11,7 @@ COPY shared shared
 COPY worker worker
 COPY producer producer
 COPY cli cli
-RUN npm run build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev && npm cache clean --force
 
 FROM node:24-slim AS runtime
 ENV NODE_ENV=production
@@ -20,6 +22,8 @@ COPY --from=build /app/dist dist
 COPY --from=build /app/shared/schema shared/schema
 COPY bin bin
 USER node
+# serve listens on PORT (3000); workers serve metrics on METRICS_PORT when set (9100 in compose).
+EXPOSE 3000 9100
 ENTRYPOINT ["node", "bin/ncp-cache-export"]
 CMD ["worker"]
 
