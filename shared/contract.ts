@@ -50,6 +50,8 @@ export const RETRYABLE_KINDS: ReadonlySet<ErrorKind> = new Set([
 ]);
 
 export const META_MAX_BYTES = 4096;
+/** Levels of objects and arrays in meta, meta itself being one. */
+export const META_MAX_DEPTH = 32;
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const IPV4_LIKE = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -100,7 +102,7 @@ const metaSchema = z
     `must serialize to at most ${META_MAX_BYTES} bytes of JSON`,
   )
   .describe(
-    'Free-form JSON object echoed into the outcome, at most 4 KiB serialized; no key may be named __proto__.',
+    'Free-form JSON object echoed into the outcome, at most 4 KiB serialized and 32 levels deep; no key may be named __proto__.',
   );
 
 export const exportRequestSchema = z
@@ -209,7 +211,7 @@ export function parseExportRequest(data: unknown): ParseResult<ExportRequest> {
   try {
     const metaProblem =
       isObject(data) && Object.hasOwn(data, 'meta')
-        ? checkMetaBounds(data.meta, META_MAX_BYTES)
+        ? checkMetaBounds(data.meta, { maxBytes: META_MAX_BYTES, maxDepth: META_MAX_DEPTH })
         : undefined;
     // With meta out of the way, every other field is still checked and named.
     const input = metaProblem ? { ...(data as object), meta: undefined } : data;
