@@ -90,43 +90,53 @@ describe('parseExportRequest, fuzzed', () => {
     );
   });
 
-  it('judges meta nested deep, cyclic, wide or with __proto__ keys by its size, naming meta', () => {
+  it('judges meta nested deep, cyclic, wide or with __proto__ keys by its limits, naming meta', () => {
     const base = { api: 'vredis', instanceNo: '1', fileName: 'f', bucketName: 'abc' };
+    // Shapes as numbers, built inside the property (so a counterexample prints): JSON text as a
+    // bulk row or a Redis job would carry it, [[[…]]], {"a":{"a":…1}}, {"0":0,…}, a __proto__
+    // key some levels down; or a cycle, as only a library caller can make.
     const shape = fc.oneof(
-      // JSON text as a bulk row or a Redis job would carry it: [[[…]]] or {"a":{"a":…1}}.
-      fc
-        // The deepest that fits in 4096 bytes, and one level more: 2045/2046 and 682/683.
-        .tuple(
-          fc.constantFrom('array', 'object'),
-          fc.oneof(fc.constantFrom(682, 683, 2045, 2046), fc.integer({ min: 1, max: 60_000 })),
-        )
-        .map(([kind, depth]) => {
-          const text =
-            kind === 'array'
-              ? `{"a":${'['.repeat(depth)}${']'.repeat(depth)}}`
-              : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
-          return { meta: JSON.parse(text) as unknown, bytes: text.length, proto: false };
-        }),
-      fc.integer({ min: 1, max: 30_000 }).map((keys) => {
-        const text = `{${Array.from({ length: keys }, (_, i) => `"${i}":0`).join(',')}}`;
-        return { meta: JSON.parse(text) as unknown, bytes: text.length, proto: false };
-      }),
-      fc.integer({ min: 0, max: 5 }).map((depth) => {
-        const text = `${'{"a":'.repeat(depth)}{"__proto__":{"x":1}}${'}'.repeat(depth)}`;
-        return { meta: JSON.parse(text) as unknown, bytes: text.length, proto: true };
-      }),
-      fc.integer({ min: 0, max: 5 }).map((depth) => {
+      fc.tuple(
+        fc.constantFrom('array', 'object'),
+        // At the depth limit and one level over; and one level over the size limit.
+        fc.oneof(fc.constantFrom(31, 32, 33, 682, 683, 2046), fc.integer({ min: 1, max: 60_000 })),
+      ),
+      fc.tuple(fc.constant('wide'), fc.integer({ min: 1, max: 30_000 })),
+      fc.tuple(fc.constantFrom('proto', 'cycle'), fc.integer({ min: 0, max: 5 })),
+    );
+    const build = (kind: string, n: number) => {
+      if (kind === 'cycle') {
         const root: Record<string, unknown> = {};
         let node = root;
-        for (let i = 0; i < depth; i++) node = node.a = {};
+        for (let i = 0; i < n; i++) node = node.a = {};
         node.self = root;
-        return { meta: root as unknown, bytes: Number.POSITIVE_INFINITY, proto: false };
-      }),
-    );
+        return {
+          meta: root as unknown,
+          bytes: Number.POSITIVE_INFINITY,
+          depth: Number.POSITIVE_INFINITY,
+          proto: false,
+        };
+      }
+      const text = {
+        array: () => `{"a":${'['.repeat(n)}${']'.repeat(n)}}`,
+        object: () => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`,
+        wide: () => `{${Array.from({ length: n }, (_, i) => `"${i}":0`).join(',')}}`,
+        proto: () => `${'{"a":'.repeat(n)}{"__proto__":{"x":1}}${'}'.repeat(n)}`,
+      }[kind as 'array']();
+      // Levels of objects and arrays, meta itself being the first.
+      const depth = { array: n + 1, object: n, wide: 1, proto: n + 2 }[kind as 'array'];
+      return {
+        meta: JSON.parse(text) as unknown,
+        bytes: text.length,
+        depth,
+        proto: kind === 'proto',
+      };
+    };
     fc.assert(
-      fc.property(shape, ({ meta, bytes, proto }) => {
+      fc.property(shape, ([kind, n]) => {
+        const { meta, bytes, depth, proto } = build(kind, n);
         const result = parseExportRequest({ ...base, meta });
-        if (bytes <= 4096 && !proto) {
+        if (bytes <= 4096 && depth <= 32 && !proto) {
           expect(result.ok).toBe(true);
           return;
         }
@@ -134,8 +144,12 @@ describe('parseExportRequest, fuzzed', () => {
         if (result.ok) return;
         expect(result.issues).toHaveLength(1);
         expect(result.issues[0]!.field).toMatch(/^meta(\.|$)/);
-        expect(result.issues[0]!.message).toMatch(
-          proto ? /__proto__/ : /^must serialize to at most 4096 bytes of JSON$/,
+        expect(result.issues[0]!.message).toBe(
+          proto
+            ? 'a key named "__proto__" is not allowed'
+            : depth > 32
+              ? 'must not nest objects and arrays more than 32 levels deep'
+              : 'must serialize to at most 4096 bytes of JSON',
         );
       }),
       { numRuns: 150 },
