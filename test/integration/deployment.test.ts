@@ -66,13 +66,10 @@ describe.skipIf(!hasCompose)(
     ? `docker-compose.yml (${compose.stdout.trim()})`
     : 'docker-compose.yml: SKIPPED, no docker-compose binary (.ci/run installs it)',
   () => {
-    it.each([[[]], [['--profile', 'demo']]])(
-      'is valid with profiles %j',
-      (profiles) => {
-        const run = composeRun([...profiles, 'config', '-q']);
-        expect([run.status, run.stderr]).toEqual([0, '']);
-      },
-    );
+    it.each([[[]], [['--profile', 'demo']]])('is valid with profiles %j', (profiles) => {
+      const run = composeRun([...profiles, 'config', '-q']);
+      expect([run.status, run.stderr]).toEqual([0, '']);
+    });
 
     it('runs Redis with AOF and noeviction, two workers, the HTTP service and the demo', () => {
       const services = resolved();
