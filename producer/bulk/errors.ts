@@ -1,3 +1,5 @@
+import { printable } from './printable.ts';
+
 /**
  * A problem with a bulk input as a whole (its encoding, its CSV header, the structure of its
  * JSON array), found while reading it. Reading stops: nothing after this point can be trusted.
@@ -15,8 +17,9 @@ export class BulkFileError extends Error {
   readonly reason: string;
 
   constructor(line: number, reason: string) {
-    super(`line ${line}: ${reason}`);
+    const shown = printable(reason);
+    super(`line ${line}: ${shown}`);
     this.line = line;
-    this.reason = reason;
+    this.reason = shown;
   }
 }

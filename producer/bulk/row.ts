@@ -1,4 +1,5 @@
 import { type ExportRequest, type FieldIssue, parseExportRequest } from '../../shared/contract.ts';
+import { printable } from './printable.ts';
 
 /**
  * One row of a bulk input: a valid export request, or the reasons it is not one. `line` is the
@@ -11,7 +12,7 @@ export type BulkRow =
 
 /** A row that failed as a whole. */
 export function rowError(line: number, message: string): BulkRow {
-  return { line, ok: false, issues: [{ field: '', message }] };
+  return { line, ok: false, issues: [{ field: '', message: printable(message) }] };
 }
 
 /** The row error for a row longer than the byte limit. */
@@ -26,7 +27,12 @@ export function validateRow(line: number, data: unknown, extra: FieldIssue[] = [
   }
   const result = parseExportRequest(data);
   if (result.ok && extra.length === 0) return { line, ok: true, request: result.value };
-  return { line, ok: false, issues: [...(result.ok ? [] : result.issues), ...extra] };
+  // Field names can be any key of the row.
+  const issues = [...(result.ok ? [] : result.issues), ...extra].map((issue) => ({
+    field: printable(issue.field),
+    message: printable(issue.message),
+  }));
+  return { line, ok: false, issues };
 }
 
 /** Parses one row of JSON text: the row error when it is not JSON, else the validated row. */
