@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { CSV_COLUMNS, type CsvColumn } from '../../producer/bulk/csv-header.ts';
+import { printable } from '../../producer/bulk/printable.ts';
 import type { BulkRow } from '../../producer/bulk/read.ts';
 import { type ExportRequestInput, parseExportRequest } from '../../shared/contract.ts';
 import { NASTY_PIECES, nastyString, validRequest } from './fuzz-arbitraries.ts';
@@ -77,11 +78,16 @@ function judge(line: number, data: unknown, extra: BulkRow[] = []): BulkRow {
   const result = parseExportRequest(data);
   return result.ok
     ? { line, ok: true, request: result.value }
-    : { line, ok: false, issues: result.issues };
+    : { line, ok: false, issues: result.issues.map(shown) };
 }
 
 function rowError(line: number, message: string): BulkRow {
-  return { line, ok: false, issues: [{ field: '', message }] };
+  return { line, ok: false, issues: [{ field: '', message: printable(message) }] };
+}
+
+/** An issue as the reader prints it: text from the file escaped and cut (see printable.ts). */
+function shown(issue: { field: string; message: string }) {
+  return { field: printable(issue.field), message: printable(issue.message) };
 }
 
 function tooLong(limit: number, text: string, line: number, hint = ''): BulkRow | undefined {

@@ -29,6 +29,8 @@ const files: Record<BulkFormat, fc.Arbitrary<Rendered>> = {
   csv: fc.tuple(rowSpecs, csvColumns).map(([specs, columns]) => renderCsv(specs, columns)),
 };
 const FORMATS = Object.keys(files) as BulkFormat[];
+/** No control characters, at most 300 characters and an ellipsis. */
+const PRINTABLE = /^[^\p{Cc}]{0,301}$/u;
 
 describe('readBulk, fuzzed', () => {
   it.each(FORMATS)(
@@ -48,9 +50,14 @@ describe('readBulk, fuzzed', () => {
     const soup = fc.oneof(
       fc.uint8Array({ maxLength: 600 }),
       fc
-        .array(fc.constantFrom(...'[]{}",:\n\r\\ aé한0'.split('').concat(['api', '"vredis"'])), {
-          maxLength: 200,
-        })
+        .array(
+          fc.constantFrom(
+            ...'[]{}",:\n\r\\ aé한0\u001b\u0007'.split('').concat(['api', '"vredis"']),
+          ),
+          {
+            maxLength: 200,
+          },
+        )
         .map((parts) => Buffer.from(parts.join(''))),
     );
     const prefix = format === 'csv' ? 'api,instanceNo,fileName,bucketName\n' : '';
@@ -66,12 +73,18 @@ describe('readBulk, fuzzed', () => {
         for (const row of rows) {
           expect(row.line).toBeGreaterThanOrEqual(1);
           expect(row.line).toBeLessThanOrEqual(lines);
-          if (!row.ok) expect(row.issues.length).toBeGreaterThan(0);
+          if (row.ok) continue;
+          expect(row.issues.length).toBeGreaterThan(0);
+          // Printed as `file:line: field: message`: one line, nothing a terminal would act on.
+          for (const { field, message } of row.issues) {
+            expect(field).toMatch(PRINTABLE);
+            expect(message).toMatch(PRINTABLE);
+          }
         }
         if (error) {
           expect(error.line).toBeGreaterThanOrEqual(1);
           expect(error.line).toBeLessThanOrEqual(lines);
-          expect(error.reason).toMatch(/^[^\n]+$/);
+          expect(error.reason).toMatch(PRINTABLE);
         }
       }),
       { numRuns: 300 },
