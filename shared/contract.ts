@@ -181,13 +181,26 @@ export function formatFieldIssue(issue: FieldIssue): string {
 export function toFieldIssues(error: z.ZodError, input: unknown): FieldIssue[] {
   return error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return { field: issue.keys.join(', '), message: 'unknown field, not part of the contract' };
+      const field = issue.keys.map(showKey).join(', ');
+      return { field, message: 'unknown field, not part of the contract' };
     }
-    const field = issue.path.map(String).join('.');
+    const field = issue.path.map((key) => showKey(String(key))).join('.');
     if (issue.path.length > 0 && valueAt(input, issue.path) === undefined) {
       return { field, message: 'is required' };
     }
     return { field, message: issue.message };
+  });
+}
+
+/**
+ * A key as an issue names it. Keys come from the data: a line break or an ESC sequence in one
+ * would break or hijack every place that prints the issue (CLI, outcome tables), so control
+ * characters are shown as JSON escapes them (`\n`, `\u001b`).
+ */
+function showKey(key: string): string {
+  return key.replace(/\p{Cc}/gu, (char) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return named[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
   });
 }
 
@@ -218,10 +231,14 @@ export function parseExportRequest(data: unknown): ParseResult<ExportRequest> {
     const result = exportRequestSchema.safeParse(input);
     if (result.success && !metaProblem) return { ok: true, value: result.data };
     const issues = result.success ? [] : toFieldIssues(result.error, input);
-    return { ok: false, issues: metaProblem ? [...issues, metaProblem] : issues };
+    if (!metaProblem) return { ok: false, issues };
+    return {
+      ok: false,
+      issues: [...issues, { ...metaProblem, field: showKey(metaProblem.field) }],
+    };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return { ok: false, issues: [{ field: '', message: `cannot be read: ${reason}` }] };
+    return { ok: false, issues: [{ field: '', message: `cannot be read: ${showKey(reason)}` }] };
   }
 }
 
