@@ -1,7 +1,8 @@
 /**
- * Property tests of the export request contract at every door it guards: arbitrary values and
- * hostile strings in every field never make `parseExportRequest` throw, every bad field is named,
- * and what it lets through can neither inject into the signed query nor confuse the job id.
+ * Property tests of the export request contract at every door it guards (library, bulk rows,
+ * HTTP bodies, job data in Redis): arbitrary values, hostile strings and keys in every field, meta
+ * too deep, too wide or cyclic never make `parseExportRequest` throw, and every bad field is
+ * named on one line. What it lets through: fuzz-query.test.ts.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
