@@ -3,7 +3,7 @@
  */
 import { type JobType, type Queue, QueueEvents } from 'bullmq';
 import { DISCOVERY_OUTCOME_JOB_NAME, type ErrorKind, type Outcome } from '../shared/contract.ts';
-import type { RedisClient } from '../shared/redis.ts';
+import { duplicateForBlocking, type RedisClient } from '../shared/redis.ts';
 
 export interface OutcomeFilter {
   status?: Outcome['status'] | undefined;
@@ -71,8 +71,10 @@ export async function* followOutcomes(
   from: string,
   skip: ReadonlySet<string> = new Set(),
 ): AsyncGenerator<Outcome> {
+  // QueueEvents blocks on the stream: it needs a connection that never gives up on a command.
+  const connection = duplicateForBlocking(resultsQueue.opts.connection as RedisClient);
   const events = new QueueEvents(resultsQueue.name, {
-    connection: resultsQueue.opts.connection,
+    connection,
     prefix: resultsQueue.opts.prefix,
     lastEventId: from,
   });
@@ -102,5 +104,6 @@ export async function* followOutcomes(
   } finally {
     signal.removeEventListener('abort', onAbort);
     await events.close();
+    connection.disconnect();
   }
 }

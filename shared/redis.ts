@@ -54,6 +54,18 @@ export function createRedis(config: RedisConfig, role: ConnectionRole): RedisCli
   return new Redis(config.url, { ...redisOptions(role), ...credentials(config) });
 }
 
+/**
+ * A new connection to the same Redis or Cluster as `client`, for BullMQ's blocking readers
+ * (QueueEvents): they require `maxRetriesPerRequest: null`. The caller closes it.
+ */
+export function duplicateForBlocking(client: RedisClient): RedisClient {
+  if (client instanceof Cluster) {
+    const redisOptions = { ...client.options.redisOptions, maxRetriesPerRequest: null };
+    return client.duplicate(undefined, { ...client.options, redisOptions });
+  }
+  return client.duplicate({ maxRetriesPerRequest: null });
+}
+
 /** REDIS_URL without its password, for messages and logs. */
 export function describeRedisUrl(url: string): string {
   try {

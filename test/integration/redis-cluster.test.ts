@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventStreamPosition, followOutcomes } from '../../producer/outcomes.ts';
+import { ExportProducer } from '../../producer/producer.ts';
 import {
   loadJobPolicy,
   loadNcpConfig,
@@ -85,6 +87,11 @@ describe('on a Redis Cluster', () => {
       logger: pino({ level: 'silent' }),
     });
 
+    await Promise.all([
+      inProcess.worker.waitUntilReady(),
+      inProcess.discovery.worker.waitUntilReady(),
+    ]);
+    await new Promise((r) => setTimeout(r, 300));
     const requests = [
       ...requestsFromSeed(seed),
       { api: 'vredis', instanceNo: '999999', fileName: 'x', bucketName: seed.buckets[0] },
@@ -140,11 +147,29 @@ describe('on a Redis Cluster', () => {
 
     const job = await call(service.url, `/v1/exports/${outcomes[0]!.jobId}`, { token: TOKEN });
     expect(job.json).toMatchObject({ state: 'completed', outcome: { status: 'succeeded' } });
+    // `results --follow` reads the event stream through QueueEvents, on the cluster too.
+    const producer = await ExportProducer.connect({
+      redis: loadRedisConfig(env),
+      policy: loadJobPolicy(env),
+    });
+    const stop = new AbortController();
+    const followed: string[] = [];
+    const from = await eventStreamPosition(producer.redis, producer.resultsQueue);
+    const following = (async () => {
+      for await (const o of followOutcomes(producer.resultsQueue, {}, stop.signal, from)) {
+        followed.push(o.jobId);
+      }
+    })();
     const retry = await call(service.url, `/v1/exports/${failed.jobId}/retry`, {
       method: 'POST',
       token: TOKEN,
     });
     expect(retry.json).toEqual({ failedJobId: failed.jobId, jobId: `${failed.jobId}~r1` });
+    await waitFor('the re-run outcome, followed', () => followed.length > 0);
+    stop.abort();
+    await following;
+    await producer.close();
+    expect(followed).toEqual([`${failed.jobId}~r1`]);
 
     const status = await runCli(['status', '--json'], env);
     expect(status.code).toBe(0);
