@@ -3,9 +3,11 @@
  * body and batch limits, readiness that follows Redis, and an OpenAPI document that matches
  * what the service answers.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
@@ -14,6 +16,7 @@ import { deletePrefix, testRedisUrl, uniquePrefix, waitFor } from '../helpers/re
 import { privateRedis } from '../helpers/redis-server.ts';
 
 const TOKEN = 'file-token-5b1f0c9e7d2a4e8b';
+const RUN = fileURLToPath(new URL('../../cli/run.ts', import.meta.url));
 const request = (n: number) => ({
   api: 'vcache',
   instanceNo: String(1_000_000 + n),
@@ -176,6 +179,36 @@ describe('serve', () => {
     const problem = await call(service.url, '/v1/outcomes?limit=0', { token: TOKEN });
     expect(schema('Problem')(problem.json)).toBe(true);
     expect(schema('Problem')({ error: { code: 1 } })).toBe(false);
+  });
+
+  it('runs as a process that stops on SIGTERM with exit code 0', async () => {
+    const child = spawn(process.execPath, [RUN, 'serve'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...env(),
+        API_TOKEN: TOKEN,
+        PORT: '0',
+        HOST: '127.0.0.1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      out += text;
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
+    await waitFor('serving', () => out.includes('"msg":"serving"'), 15_000);
+    const url = (
+      JSON.parse(out.split('\n').find((line) => line.includes('"msg":"serving"'))!) as {
+        url: string;
+      }
+    ).url;
+    expect((await call(url, '/v1/outcomes', { token: TOKEN })).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toContain('"msg":"stopped"');
   });
 
   it('is ready while Redis answers, and says so when it stops', async () => {
