@@ -87,11 +87,6 @@ describe('on a Redis Cluster', () => {
       logger: pino({ level: 'silent' }),
     });
 
-    await Promise.all([
-      inProcess.worker.waitUntilReady(),
-      inProcess.discovery.worker.waitUntilReady(),
-    ]);
-    await new Promise((r) => setTimeout(r, 300));
     const requests = [
       ...requestsFromSeed(seed),
       { api: 'vredis', instanceNo: '999999', fileName: 'x', bucketName: seed.buckets[0] },
