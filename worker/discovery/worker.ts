@@ -9,7 +9,7 @@ import type { JobPolicy, RedisConfig, WorkerConfig } from '../../shared/config.t
 import { DISCOVERY_QUEUE, EXPORT_QUEUE, exportJobId } from '../../shared/contract.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { NcpError } from '../../shared/ncp/index.ts';
-import { createRedis } from '../../shared/redis.ts';
+import type { RedisClient } from '../../shared/redis.ts';
 import { backoffDelay } from '../backoff.ts';
 import type { CallLimiter } from '../ncp-call.ts';
 import { QueueDiscoveryOutcomeStore } from './outcome.ts';
@@ -28,6 +28,11 @@ export interface DiscoveryWorkerOptions {
   worker: WorkerConfig;
   policy: JobPolicy;
   logger: Logger;
+  /**
+   * A worker connection of the process to share (BullMQ duplicates it for its blocking fetch);
+   * left open on close, its owner closes it.
+   */
+  connection: RedisClient;
   /** The process's rate limiter: discovery calls count against the same global limit. */
   limiter: CallLimiter;
   client: ListClient;
@@ -39,7 +44,7 @@ export interface DiscoveryWorkerOptions {
 
 export interface DiscoveryWorker {
   readonly worker: Worker<unknown, DiscoveryResult>;
-  /** Stops taking discovery jobs, then closes its connections. */
+  /** Stops taking discovery jobs, then closes the producer it enqueues with. */
   close(force?: boolean): Promise<void>;
 }
 
@@ -78,10 +83,8 @@ export function startDiscoveryWorker(options: DiscoveryWorkerOptions): Discovery
     shutdown: options.shutdown,
   });
 
-  const connection = createRedis(redisConfig, 'worker');
-  connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   const worker = new Worker<unknown, DiscoveryResult>(DISCOVERY_QUEUE, processor, {
-    connection,
+    connection: options.connection,
     prefix: redisConfig.prefix,
     concurrency: DISCOVERY_CONCURRENCY,
     lockDuration: config.lockDurationMs,
@@ -110,7 +113,6 @@ export function startDiscoveryWorker(options: DiscoveryWorkerOptions): Discovery
         await worker.close(force);
         const open = await producer?.catch(() => undefined);
         await open?.close();
-        await connection.quit().catch(() => connection.disconnect());
       })();
       return closing;
     },
