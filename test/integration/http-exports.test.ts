@@ -279,6 +279,11 @@ describe('HTTP service: exports', () => {
       nextCursor: null,
     });
 
+    const forced = await api('/v1/exports?force=true', { body: request(c!.instanceNo) });
+    const [job] = (forced.json as { jobs: { jobId: string; duplicate: boolean }[] }).jobs;
+    expect(job?.jobId).toMatch(new RegExp(`^${idOf(c!.instanceNo)}~f[0-9a-z]+$`));
+    expect(job?.duplicate).toBe(false);
+
     const bad = await api('/v1/outcomes?status=done&kind=cosmic&cursor=xyz&limit=0');
     expect(bad.status).toBe(400);
     expect(
