@@ -81,6 +81,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
 
   const discovery = startDiscoveryWorker({
     redis: redisConfig,
+    connection,
     worker: config,
     policy,
     logger,
