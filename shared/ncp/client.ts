@@ -182,10 +182,7 @@ export class NcpClient {
     );
   }
 
-  /**
-   * The error of an answer without the secret key or this call's signature: a proxy or WAF page
-   * that echoes request headers would otherwise put the signature in logs and outcomes.
-   */
+  /** An answer's error without the secret key or signature (a proxy may echo request headers). */
   #redacted(error: NcpError, signature: string): NcpError {
     const fields = [error.message, error.code, error.requestId ?? ''];
     if (!fields.some((text) => text.includes(signature) || text.includes(this.#secretKey))) {
@@ -254,6 +251,8 @@ async function readCapped(
 ): Promise<string> {
   const { body, statusCode } = response;
   const tooLarge = () => {
+    // Unread, the body fails with an AbortError no one awaits: uncaught, it ends the process.
+    body.on('error', () => {});
     body.destroy();
     return new NcpError({
       kind: 'protocol',
