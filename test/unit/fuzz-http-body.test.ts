@@ -18,11 +18,17 @@ let behave: Behaviour = (res) => res.end();
 const server = createServer((_req, res) => behave(res));
 let url = '';
 
+/** Errors no one awaited: in a worker process, each would be a crash. */
+const uncaught: unknown[] = [];
+const onUncaught = (error: unknown) => void uncaught.push(error);
+
 beforeAll(async () => {
+  process.on('uncaughtException', onUncaught);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
+  process.off('uncaughtException', onUncaught);
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
@@ -77,6 +83,9 @@ async function call(options: { maxResponseBytes: number; timeoutMs?: number }) {
     return { outcome: `${e.kind} ${e.code}`, ms: performance.now() - started };
   } finally {
     await client.close();
+    // A dropped body fails on a later turn of the event loop.
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    expect(uncaught.splice(0).map(String)).toEqual([]);
   }
 }
 
