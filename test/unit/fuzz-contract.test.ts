@@ -35,8 +35,14 @@ const ACCEPTS: Record<Exclude<(typeof FIELDS)[number], 'meta'>, (value: unknown)
 const REQUIRED = new Set(['api', 'instanceNo', 'fileName', 'bucketName']);
 
 /** The top-level fields an issue list names (unknown keys come joined by ", "). */
-function namedFields(issues: readonly { field: string }[]): Set<string> {
-  return new Set(issues.flatMap((issue) => issue.field.split(', ').map((f) => f.split('.')[0]!)));
+function namedFields(issues: readonly { field: string; message: string }[]): Set<string> {
+  return new Set(
+    issues.flatMap(({ field, message }) =>
+      // Only an unknown-field issue joins names; other fields are paths (meta keys may hold
+      // ", " or ".", so split nothing but the first segment off).
+      message.startsWith('unknown field') ? field.split(', ') : [field.split('.')[0]!],
+    ),
+  );
 }
 
 /** Keys anyone could put in job data: at the top, and in meta with values zod refuses. */
