@@ -22,7 +22,13 @@ export interface LocalCluster {
 export async function startRedisCluster(size = 3): Promise<LocalCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'ncp-cluster-'));
   const children: ChildProcess[] = [];
+  // If the test process dies without stopping the cluster, take the nodes with it.
+  const killAll = () => {
+    for (const child of children) child.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
   const stop = async () => {
+    process.off('exit', killAll);
     await Promise.all(
       children.map(
         (child) =>
