@@ -171,6 +171,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
         stopRetention();
         await (await metrics)?.close();
         await Promise.all([worker.close(force), discovery.close(force)]);
+        await recorder.flush();
         await Promise.all([resultsQueue.close(), exportQueue.close()]);
         await client.close?.();
         for (const redis of [connection, workerConnection]) {

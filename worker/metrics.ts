@@ -2,7 +2,8 @@
  * What a worker counts for the metrics (see shared/metrics.ts): every NCP call with its api,
  * HTTP status and latency, 429s, and every outcome written. The counts go to a Redis hash
  * shared by all workers, so any process reports the whole system. Counting never fails a job:
- * a write that fails is logged and dropped.
+ * a write that fails is logged and dropped. Counts are written in batches, one script run per
+ * outcome (`MetricsRecorder`), so a worker killed with SIGKILL loses at most 50 ms of calls.
  */
 import type { Outcome } from '../shared/contract.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -12,36 +13,83 @@ import type { RedisClient } from '../shared/redis.ts';
 import type { OutcomeStore } from './outcome.ts';
 import type { ExportClient } from './processor.ts';
 
+/**
+ * Adds a batch of increments to the metrics hash in one command. KEYS: the hash. ARGV: the
+ * number of integer pairs n, then n pairs (field, amount) for HINCRBY, then pairs for
+ * HINCRBYFLOAT.
+ */
+const ADD_METRICS = `
+local ints = tonumber(ARGV[1])
+for i = 2, 2 * ints, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 2 * ints + 2, #ARGV, 2 do redis.call('HINCRBYFLOAT', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return ints
+`;
+
+interface MetricsCommands {
+  ncpMetricsAdd(key: string, ...args: (string | number)[]): Promise<number>;
+}
+
+/** Longest a call's counts wait for the outcome that usually carries them to Redis. */
+const CALL_FLUSH_MS = 50;
+
 export class MetricsRecorder {
   private readonly redis: RedisClient;
   private readonly key: string;
   private readonly logger: Logger;
+  private counts = new Map<string, number>();
+  private sums = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(redis: RedisClient, prefix: string, logger: Logger) {
     this.redis = redis;
     this.key = metricsKey(prefix);
     this.logger = logger;
+    if (!('ncpMetricsAdd' in redis)) {
+      redis.defineCommand('ncpMetricsAdd', { numberOfKeys: 1, lua: ADD_METRICS });
+    }
   }
 
-  /** One NCP call that ended: `httpStatus` undefined when no HTTP answer came. */
+  /**
+   * One NCP call that ended: `httpStatus` undefined when no HTTP answer came. Its counts go to
+   * Redis with the next outcome, or within 50 ms: one command per export. A MULTI per call (an
+   * ioredis Pipeline copies every script defined on the connection) and a HINCRBY per outcome
+   * cost the worker ~0.3 ms of CPU per export (docs/benchmarks.md).
+   */
   call(api: string, httpStatus: number | undefined, seconds: number): void {
-    const multi = this.redis
-      .multi()
-      .hincrby(this.key, metricFields.callBucket(api, httpStatus, seconds), 1)
-      .hincrbyfloat(this.key, metricFields.callSum(api, httpStatus), seconds.toFixed(6));
-    if (httpStatus === 429) multi.hincrby(this.key, metricFields.throttled(api), 1);
-    this.settle(multi.exec());
+    this.count(metricFields.callBucket(api, httpStatus, seconds), 1);
+    const sum = metricFields.callSum(api, httpStatus);
+    this.sums.set(sum, (this.sums.get(sum) ?? 0) + seconds);
+    if (httpStatus === 429) this.count(metricFields.throttled(api), 1);
+    this.timer ??= setTimeout(() => void this.flush(), CALL_FLUSH_MS).unref();
   }
 
-  /** One outcome written. */
+  /** One outcome written: counted at once, with the calls not yet written. */
   outcome(outcome: Outcome): void {
-    this.settle(
-      this.redis.hincrby(this.key, metricFields.outcome(outcome.status, outcome.error?.kind), 1),
-    );
+    this.count(metricFields.outcome(outcome.status, outcome.error?.kind), 1);
+    void this.flush();
   }
 
-  private settle(write: Promise<unknown>): void {
-    write.catch((error: unknown) => this.logger.debug({ err: error }, 'could not count a metric'));
+  /** Writes every count not yet written; resolves once written (or dropped on an error). */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.counts.size === 0 && this.sums.size === 0) return this.writing;
+    const args: (string | number)[] = [this.counts.size];
+    for (const [field, amount] of this.counts) args.push(field, amount);
+    for (const [field, amount] of this.sums) args.push(field, amount.toFixed(6));
+    this.counts = new Map();
+    this.sums = new Map();
+    const write = (this.redis as unknown as MetricsCommands).ncpMetricsAdd(this.key, ...args).then(
+      () => {},
+      (error: unknown) => this.logger.debug({ err: error }, 'could not count a metric'),
+    );
+    this.writing = write;
+    return write;
+  }
+
+  private count(field: string, amount: number): void {
+    this.counts.set(field, (this.counts.get(field) ?? 0) + amount);
   }
 }
 
