@@ -115,23 +115,32 @@ async function enqueueRows(
     : undefined;
   bar?.start(summary.valid, 0);
   let chunk: ExportRequest[] = [];
-  const flush = async () => {
-    const results = await producer.enqueueValid(chunk, { force });
+  const flush = async (requests: ExportRequest[]) => {
+    const results = await producer.enqueueValid(requests, { force });
     for (const result of results) {
       if (result.added) summary.added++;
       else summary.duplicates++;
     }
-    bar?.increment(chunk.length);
-    chunk = [];
+    bar?.increment(requests.length);
   };
+  // One chunk goes to Redis while the next is read and validated, so the round trips overlap
+  // the parsing; chunks still reach Redis one after the other, in file order.
+  let sending: Promise<void> = Promise.resolve();
   try {
     for await (const row of readBulk(input, format)) {
       if (!row.ok) continue;
       chunk.push(row.request);
-      if (chunk.length >= chunkSize) await flush();
+      if (chunk.length >= chunkSize) {
+        await sending;
+        sending = flush(chunk);
+        sending.catch(() => {}); // awaited before the next chunk or at the end
+        chunk = [];
+      }
     }
-    if (chunk.length > 0) await flush();
+    await sending;
+    if (chunk.length > 0) await flush(chunk);
   } finally {
+    await sending.catch(() => {});
     bar?.stop();
   }
 }

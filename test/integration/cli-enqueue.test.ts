@@ -136,6 +136,18 @@ describe('enqueue and bulk commands', () => {
     expect(job?.opts).toMatchObject({ attempts: 8, backoff: { type: 'ncp-jitter' } });
   });
 
+  it('queues the rows in file order while chunks overlap their reading', async () => {
+    const instances = Array.from({ length: 25 }, (_, i) => String(3000 + i));
+    const path = csv(
+      'order.csv',
+      instances.map((instance) => `vredis,${instance},20240701,cache-backup,SYSTEM,KR`),
+    );
+    const run = await runCli(['bulk', path, '--chunk', '3'], env);
+    expect(run.stdout).toBe('read 25, added 25, duplicates 0, invalid 0\n');
+    const waiting = await queue.getWaiting(0, -1);
+    expect(waiting.map((job) => job.data.instanceNo)).toEqual(instances);
+  });
+
   it('stops at a file-level problem, naming the file and line, with exit code 2', async () => {
     const path = join(dir, 'header.csv');
     writeFileSync(path, 'api,instanceNo,file,bucketName\nvredis,1,f,bucket-a\n');
