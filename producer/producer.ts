@@ -50,6 +50,7 @@ export class ExportProducer {
   /** The producer's Redis connection (shared by its queues): a single Redis or a Cluster. */
   readonly redis: RedisClient;
   private readonly options: ProducerOptions;
+  private lastTimestamp = 0;
 
   private constructor(connection: RedisClient, options: ProducerOptions) {
     this.redis = connection;
@@ -114,7 +115,10 @@ export class ExportProducer {
     entries: readonly { jobId: string; request: ExportRequest }[],
   ): Promise<EnqueueResult[]> {
     if (entries.length === 0) return [];
-    const timestamp = Date.now();
+    // Each batch gets its own creation time, so a duplicate of an earlier batch's job (added in
+    // the same millisecond) is never mistaken for this batch's.
+    const timestamp = Math.max(Date.now(), this.lastTimestamp + 1);
+    this.lastTimestamp = timestamp;
     const seen = new Set<string>();
     const results: EnqueueResult[] = [];
     const jobs: { name: string; data: ExportRequest; opts: JobsOptions }[] = [];
