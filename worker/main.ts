@@ -86,12 +86,23 @@ export async function runWorker(io: CliIo, signals = process): Promise<number> {
       finished = true;
       signals.off('SIGTERM', onTerm);
       signals.off('SIGINT', onInt);
+      signals.off('uncaughtException', onCrash);
+      signals.off('unhandledRejection', onCrash);
       logger.flush();
       resolve(code);
     };
     const onTerm = () => stop('SIGTERM');
     const onInt = () => stop('SIGINT');
+    // Last resort: say what happened in the log before dying. Jobs this process held come
+    // back through stalled-job recovery, as after any crash.
+    const onCrash = (error: unknown) => {
+      logger.fatal({ err: error }, 'uncaught error: exiting; active jobs will be recovered');
+      logger.flush();
+      signals.exit(1);
+    };
     signals.on('SIGTERM', onTerm);
     signals.on('SIGINT', onInt);
+    signals.on('uncaughtException', onCrash);
+    signals.on('unhandledRejection', onCrash);
   });
 }
