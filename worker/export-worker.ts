@@ -8,9 +8,8 @@ import type { JobPolicy, NcpConfig, RedisConfig, WorkerConfig } from '../shared/
 import { EXPORT_QUEUE, RESULTS_QUEUE } from '../shared/contract.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createMetricsRegistry } from '../shared/metrics.ts';
-import { createNcpClient, NcpError } from '../shared/ncp/index.ts';
+import { createNcpClient } from '../shared/ncp/index.ts';
 import { createRedis } from '../shared/redis.ts';
-import { backoffDelay } from './backoff.ts';
 import type { ListClient } from './discovery/processor.ts';
 import { type DiscoveryWorker, startDiscoveryWorker } from './discovery/worker.ts';
 import { countingOutcomeStore, instrumentClient, MetricsRecorder } from './metrics.ts';
@@ -20,6 +19,7 @@ import { startOutcomeRetention } from './outcome-retention.ts';
 import { createExportProcessor, type ExportClient, type ExportResult } from './processor.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { UnlimitedCalls } from './unlimited.ts';
+import { sharedWorkerOptions } from './worker-options.ts';
 
 export interface ExportWorkerOptions {
   ncp: NcpConfig;
@@ -95,25 +95,11 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
   // The worker's own connection: BullMQ duplicates it for the blocking fetch of the next job.
   const workerConnection = createRedis(redisConfig, 'worker');
   workerConnection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
-  const worker = new Worker<unknown, ExportResult>(EXPORT_QUEUE, processor, {
-    connection: workerConnection,
-    prefix: redisConfig.prefix,
-    concurrency: config.concurrency,
-    lockDuration: config.lockDurationMs,
-    stalledInterval: config.stalledIntervalMs,
-    maxStalledCount: config.maxStalledCount,
-    // Defaults for jobs whose producer set none (systems enqueueing with plain BullMQ).
-    removeOnComplete: { age: policy.keepCompletedSeconds },
-    removeOnFail: { age: policy.keepFailedSeconds },
-    settings: {
-      backoffStrategy: (attemptsMade, _type, error) =>
-        backoffDelay(
-          { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
-          attemptsMade,
-          error instanceof NcpError ? error.retryAfterMs : undefined,
-        ),
-    },
-  });
+  const worker = new Worker<unknown, ExportResult>(
+    EXPORT_QUEUE,
+    processor,
+    sharedWorkerOptions(workerConnection, redisConfig, config, policy, config.concurrency),
+  );
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   worker.on('stalled', (jobId) => {
     logger.warn({ jobId }, 'job stalled: its worker stopped renewing the lock; it runs again');

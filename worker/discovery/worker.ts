@@ -8,10 +8,9 @@ import { ExportProducer } from '../../producer/producer.ts';
 import type { JobPolicy, RedisConfig, WorkerConfig } from '../../shared/config.ts';
 import { DISCOVERY_QUEUE, EXPORT_QUEUE, exportJobId } from '../../shared/contract.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { NcpError } from '../../shared/ncp/index.ts';
 import type { RedisClient } from '../../shared/redis.ts';
-import { backoffDelay } from '../backoff.ts';
 import type { CallLimiter } from '../ncp-call.ts';
+import { sharedWorkerOptions } from '../worker-options.ts';
 import { QueueDiscoveryOutcomeStore } from './outcome.ts';
 import {
   createDiscoveryProcessor,
@@ -83,24 +82,11 @@ export function startDiscoveryWorker(options: DiscoveryWorkerOptions): Discovery
     shutdown: options.shutdown,
   });
 
-  const worker = new Worker<unknown, DiscoveryResult>(DISCOVERY_QUEUE, processor, {
-    connection: options.connection,
-    prefix: redisConfig.prefix,
-    concurrency: DISCOVERY_CONCURRENCY,
-    lockDuration: config.lockDurationMs,
-    stalledInterval: config.stalledIntervalMs,
-    maxStalledCount: config.maxStalledCount,
-    removeOnComplete: { age: policy.keepCompletedSeconds },
-    removeOnFail: { age: policy.keepFailedSeconds },
-    settings: {
-      backoffStrategy: (attemptsMade, _type, error) =>
-        backoffDelay(
-          { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
-          attemptsMade,
-          error instanceof NcpError ? error.retryAfterMs : undefined,
-        ),
-    },
-  });
+  const worker = new Worker<unknown, DiscoveryResult>(
+    DISCOVERY_QUEUE,
+    processor,
+    sharedWorkerOptions(options.connection, redisConfig, config, policy, DISCOVERY_CONCURRENCY),
+  );
   worker.on('error', (error) =>
     logger.error({ err: error, queue: DISCOVERY_QUEUE }, 'discovery worker error'),
   );

@@ -1,0 +1,36 @@
+/**
+ * The BullMQ worker options every queue this process consumes shares: locks and stalled-job
+ * recovery, retention defaults for jobs whose producer set none, and the `ncp-jitter` backoff.
+ */
+import type { WorkerOptions } from 'bullmq';
+import type { JobPolicy, RedisConfig, WorkerConfig } from '../shared/config.ts';
+import { NcpError } from '../shared/ncp/index.ts';
+import type { RedisClient } from '../shared/redis.ts';
+import { backoffDelay } from './backoff.ts';
+
+export function sharedWorkerOptions(
+  connection: RedisClient,
+  redis: RedisConfig,
+  config: WorkerConfig,
+  policy: JobPolicy,
+  concurrency: number,
+): WorkerOptions {
+  return {
+    connection,
+    prefix: redis.prefix,
+    concurrency,
+    lockDuration: config.lockDurationMs,
+    stalledInterval: config.stalledIntervalMs,
+    maxStalledCount: config.maxStalledCount,
+    removeOnComplete: { age: policy.keepCompletedSeconds },
+    removeOnFail: { age: policy.keepFailedSeconds },
+    settings: {
+      backoffStrategy: (attemptsMade, _type, error) =>
+        backoffDelay(
+          { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
+          attemptsMade,
+          error instanceof NcpError ? error.retryAfterMs : undefined,
+        ),
+    },
+  };
+}
