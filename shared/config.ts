@@ -63,6 +63,8 @@ export interface HttpConfig {
   apiToken: string | undefined;
   /** Largest request body accepted; larger ones are answered 413. */
   bodyLimitBytes: number;
+  /** Time a client has to send a whole request; slower ones get 408 and are disconnected. */
+  requestTimeoutMs: number;
   /** Lets the dashboard (/ui) re-run failed exports; otherwise it is read-only. */
   uiAllowRetry: boolean;
 }
@@ -199,6 +201,9 @@ export function loadHttpConfig(env: Env = process.env): HttpConfig {
       min: 1024,
     }),
     uiAllowRetry: boolean(env, 'UI_ALLOW_RETRY', false),
+    requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', DEFAULTS.httpRequestTimeoutMs, {
+      min: 100,
+    }),
   };
 }
 

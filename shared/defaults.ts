@@ -34,5 +34,6 @@ export const DEFAULTS = {
   httpHost: '0.0.0.0',
   /** 10,000 requests of ~150 bytes, with room for `meta`. */
   httpBodyLimitBytes: 16 * 1024 * 1024,
+  httpRequestTimeoutMs: 30_000,
   metricsHost: '0.0.0.0',
 } as const satisfies Record<string, string | number>;

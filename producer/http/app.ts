@@ -3,6 +3,7 @@
  * health, readiness, metrics and the queue dashboard. It only enqueues and reads, through an
  * {@link ExportProducer}; workers do the exports.
  */
+import { createServer } from 'node:http';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -10,6 +11,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { HttpConfig } from '../../shared/config.ts';
+import { DEFAULTS } from '../../shared/defaults.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { createMetricsRegistry } from '../../shared/metrics.ts';
 import type { ExportProducer } from '../producer.ts';
@@ -26,7 +28,8 @@ export interface HttpAppOptions {
   producer: ExportProducer;
   /** The queues' key prefix (QUEUE_PREFIX), for the metrics. */
   prefix: string;
-  http: Pick<HttpConfig, 'apiToken' | 'bodyLimitBytes' | 'uiAllowRetry'>;
+  http: Pick<HttpConfig, 'apiToken' | 'bodyLimitBytes' | 'uiAllowRetry'> &
+    Partial<Pick<HttpConfig, 'requestTimeoutMs'>>;
   logger: Logger;
   /** Shown in the OpenAPI document. */
   version: string;
@@ -41,6 +44,15 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   const app = Fastify({
     loggerInstance,
     bodyLimit: http.bodyLimitBytes,
+    // A client that trickles its request (slowloris) gets 408 and loses the connection; Node
+    // looks for such clients every quarter of the timeout (its default is every 30 s).
+    serverFactory: (handler) => {
+      const requestTimeout = http.requestTimeoutMs ?? DEFAULTS.httpRequestTimeoutMs;
+      return createServer(
+        { requestTimeout, connectionsCheckingInterval: Math.max(50, requestTimeout / 4) },
+        handler,
+      );
+    },
     // Requests are logged once, when answered (onResponse below).
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
