@@ -101,6 +101,7 @@ describe('HTTP configuration', () => {
       apiToken: undefined,
       bodyLimitBytes: 16 * 1024 * 1024,
       uiAllowRetry: false,
+      requestTimeoutMs: 30_000,
     });
   });
 
@@ -111,6 +112,7 @@ describe('HTTP configuration', () => {
       HOST: '127.0.0.1',
       HTTP_BODY_LIMIT_BYTES: '2048',
       UI_ALLOW_RETRY: 'true',
+      HTTP_REQUEST_TIMEOUT_MS: '5000',
     });
     expect(config).toEqual({
       port: 8080,
@@ -118,6 +120,7 @@ describe('HTTP configuration', () => {
       apiToken: 't0ken',
       bodyLimitBytes: 2048,
       uiAllowRetry: true,
+      requestTimeoutMs: 5000,
     });
     expect(configError(() => loadHttpConfig({ UI_ALLOW_RETRY: 'yes' }))).toEqual({
       variable: 'UI_ALLOW_RETRY',
