@@ -48,6 +48,23 @@ describe('MetricsRecorder', () => {
     expect(Number(counts[metricFields.callSum('vredis', 200)])).toBeCloseTo(0.07, 6);
   });
 
+  it('writes the outcomes of one turn of the event loop together, at its end', async () => {
+    recorder.outcome(outcome('failed', 'auth')); // the connection's handshake and first EVAL
+    await recorder.flush();
+    await redis.del(metricsKey(config.prefix));
+    const sent = vi.spyOn(redis, 'sendCommand');
+    recorder.call('vcache', 200, 0.01);
+    recorder.outcome(outcome('succeeded'));
+    recorder.outcome(outcome('succeeded'));
+    recorder.outcome(outcome('failed', 'server'));
+    expect(sent).not.toHaveBeenCalled();
+    await waitFor('the outcomes counted', async () => Object.keys(await hash()).length === 4);
+    const writes = sent.mock.calls.map(([command]) => command.name).filter((n) => n !== 'hgetall');
+    expect(writes).toEqual(['evalsha']);
+    sent.mockRestore();
+    expect((await hash())[metricFields.outcome('succeeded', undefined)]).toBe('2');
+  });
+
   it('writes the counts of calls without an outcome within a moment', async () => {
     recorder.call('vcache', undefined, 1.5);
     await waitFor('the call counted', async () => Object.keys(await hash()).length === 2, 2000, 10);
