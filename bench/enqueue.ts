@@ -8,9 +8,9 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { type BenchRedis, startBenchRedis } from './bench-redis.ts';
 import type { BenchContext, Scenario, ScenarioResult } from './context.ts';
 import { benchScript, cliScript, runToEnd } from './processes.ts';
-import { type BenchRedis, startBenchRedis } from './setup.ts';
 import { atLeast, atMost, describe, format, median, mib, type ResultRow } from './stats.ts';
 
 type Subject = 'bulk' | 'addBulk';

@@ -4,20 +4,11 @@
  * The emulator times every call; the rate comes from its record of accepted exports.
  */
 import { readFileSync } from 'node:fs';
-import type { EmulatorProcess } from '../test/helpers/emulator-process.ts';
+import { acceptedTimes, type BenchEmulator, resetEmulator } from './bench-emulator.ts';
+import { type BenchRedis, perJob } from './bench-redis.ts';
 import type { BenchContext } from './context.ts';
 import { cliScript, spawnChild } from './processes.ts';
-import {
-  acceptedTimes,
-  type BenchRedis,
-  enqueuePaused,
-  perJob,
-  resetEmulator,
-  resume,
-  waitForFinished,
-  waitForWorkers,
-  workerEnv,
-} from './setup.ts';
+import { enqueuePaused, resume, waitForFinished, waitForWorkers, workerEnv } from './setup.ts';
 import { slidingMax, slidingMean } from './stats.ts';
 
 export interface LimitedRunOptions {
@@ -42,6 +33,9 @@ export interface LimitedRun {
   throttleEpisodes: number;
   requests: number;
   seconds: number;
+  /** The emulator's event-loop delay during the run: max and worst p99 of 250 ms ticks, ms. */
+  emulatorLagMaxMs: number;
+  emulatorLagP99Ms: number;
   /** Limiter script runs (EVALSHA of the workers' acquire/sent scripts and more) per job. */
   evalshaPerJob: number;
 }
@@ -49,7 +43,7 @@ export interface LimitedRun {
 export async function limitedRun(
   ctx: BenchContext,
   redis: BenchRedis,
-  emulator: EmulatorProcess,
+  emulator: BenchEmulator,
   options: LimitedRunOptions,
 ): Promise<LimitedRun> {
   await redis.flush();
@@ -81,6 +75,7 @@ export async function limitedRun(
     const commands = perJob(before, await redis.commandStats(), count);
     const stats = await emulator.stats();
     const times = await acceptedTimes(emulator.url);
+    const lag = emulator.loopDelay(started, done.lastFinishedAt);
     await Promise.all(children.map((child) => child.stop()));
     return {
       acceptedPerSecond: slidingMean(times, 1000),
@@ -90,7 +85,9 @@ export async function limitedRun(
       throttleEpisodes: episodes(children.map((child) => child.logPath)),
       requests: stats.requests,
       seconds: (done.lastFinishedAt - started) / 1000,
-      evalshaPerJob: Number(/evalsha (\d+\.\d+)/.exec(commands.top)?.[1] ?? 0),
+      emulatorLagMaxMs: lag.maxMs,
+      emulatorLagP99Ms: lag.p99Ms,
+      evalshaPerJob: commands.perCommand.get('evalsha') ?? 0,
     };
   } finally {
     await Promise.all(children.map((child) => child.stop()));

@@ -4,22 +4,18 @@
  * call and outcome job from a bare BullMQ worker) and a no-op BullMQ worker (the ceiling).
  * Same Redis, emulator, concurrency and jobs; the three run in turn, rotated each repetition.
  */
-import type { BenchContext, Scenario, ScenarioResult } from './context.ts';
-import { type BenchChild, benchScript, cliScript, spawnChild } from './processes.ts';
+
 import {
+  type BenchEmulator,
   benchRequests,
   benchSeed,
-  type CommandStats,
-  enqueuePaused,
-  perJob,
   resetEmulator,
-  resume,
   startBenchEmulator,
-  startBenchRedis,
-  waitForFinished,
-  waitForWorkers,
-  workerEnv,
-} from './setup.ts';
+} from './bench-emulator.ts';
+import { type CommandStats, perJob, startBenchRedis } from './bench-redis.ts';
+import type { BenchContext, Scenario, ScenarioResult } from './context.ts';
+import { type BenchChild, benchScript, cliScript, spawnChild } from './processes.ts';
+import { enqueuePaused, resume, waitForFinished, waitForWorkers, workerEnv } from './setup.ts';
 import { atLeast, describe, format, median, mib } from './stats.ts';
 
 /** A worker process to measure: the project's CLI or a reference, with its environment. */
@@ -33,7 +29,10 @@ export interface PipelineSubject {
 
 export interface RunFigures {
   jobsPerSecond: number;
+  /** CPU time per job of the worker process, of redis-server and of the emulator. */
   cpuMsPerJob: number;
+  redisCpuMsPerJob: number;
+  emulatorCpuMsPerJob: number;
   redisCallsPerJob: number;
   redisUsecPerJob: number;
   redisTop: string;
@@ -52,6 +51,13 @@ export function pipelineSubjects(ctx: BenchContext): PipelineSubject[] {
     },
     { name: 'reference', script: reference, env: { REFERENCE_MODE: 'call' } },
     { name: 'noop', script: reference, env: { REFERENCE_MODE: 'noop' } },
+    // Diagnostic: the same worker without its two info lines per export.
+    {
+      name: 'worker-warn',
+      script: cliScript(ctx.options.cli),
+      args: ['worker'],
+      env: { NCP_RATE_LIMIT: 'off', LOG_LEVEL: 'warn' },
+    },
   ];
 }
 
@@ -78,7 +84,7 @@ export async function comparePipelines(
   const seed = benchSeed(jobs);
   const requests = benchRequests(seed, jobs);
   const redis = await startBenchRedis();
-  const emulator = await startBenchEmulator(seed);
+  const emulator = await startBenchEmulator(seed, ctx.dir('pipeline'));
   const figures = new Map<string, RunFigures[]>(subjects.map((s) => [s.name, []]));
   try {
     for (let rep = 0; rep < reps; rep++) {
@@ -98,7 +104,7 @@ export async function comparePipelines(
         });
         try {
           await waitForWorkers(producer, 1, child);
-          const run = await measure(child, redis, producer, prefix, jobs);
+          const run = await measure(child, redis, emulator, producer, prefix, jobs);
           figures.get(subject.name)!.push(run);
           ctx.log(
             `pipeline ${subject.name} rep ${rep + 1}/${reps}: ${format(run.jobsPerSecond)} jobs/s, ` +
@@ -120,21 +126,26 @@ export async function comparePipelines(
 async function measure(
   child: BenchChild,
   redis: Awaited<ReturnType<typeof startBenchRedis>>,
+  emulator: BenchEmulator,
   producer: Awaited<ReturnType<typeof enqueuePaused>>,
   prefix: string,
   jobs: number,
 ): Promise<RunFigures> {
   const cpuBefore = await child.sample();
+  const [redisBefore, emulatorBefore] = [await redis.cpuMs(), await emulator.cpuMs()];
   const commandsBefore: CommandStats = await redis.commandStats();
   const started = await resume(producer);
   const done = await waitForFinished(redis.client, prefix, jobs, 600_000);
   const cpuAfter = await child.sample();
+  const [redisAfter, emulatorAfter] = [await redis.cpuMs(), await emulator.cpuMs()];
   const commands = perJob(commandsBefore, await redis.commandStats(), jobs);
   if (done.failed > 0) throw new Error(`${child.name}: ${done.failed} jobs failed`);
   const cpu = (s: typeof cpuAfter) => s.cpuUserMs + s.cpuSystemMs;
   return {
     jobsPerSecond: jobs / ((done.lastFinishedAt - started) / 1000),
     cpuMsPerJob: (cpu(cpuAfter) - cpu(cpuBefore)) / jobs,
+    redisCpuMsPerJob: (redisAfter - redisBefore) / jobs,
+    emulatorCpuMsPerJob: (emulatorAfter - emulatorBefore) / jobs,
     redisCallsPerJob: commands.calls,
     redisUsecPerJob: commands.usec,
     redisTop: commands.top,
@@ -149,10 +160,13 @@ function summarize(figures: Map<string, RunFigures[]>, jobs: number): ScenarioRe
   const pick = (subject: Subject, field: keyof Omit<RunFigures, 'redisTop'>) =>
     runs(subject).map((run) => run[field]);
   // Each repetition's ratio pairs runs made minutes apart at most; the median of those ratios.
-  const ratios = (subject: Subject) =>
-    runs('worker').map((run, i) => run.jobsPerSecond / runs(subject)[i]!.jobsPerSecond);
+  const ratio = (subject: Subject, reference: Subject) =>
+    median(runs(subject).map((run, i) => run.jobsPerSecond / runs(reference)[i]!.jobsPerSecond));
+  const rate = (subject: Subject) => describe(pick(subject, 'jobsPerSecond'), 0, ' jobs/s');
   const line = (subject: Subject, label: string) =>
-    `${label}: ${format(median(pick(subject, 'cpuMsPerJob')), 3)} CPU ms/job in its process, ` +
+    `${label}: CPU ms per job ${format(median(pick(subject, 'cpuMsPerJob')), 3)} in its process, ` +
+    `${format(median(pick(subject, 'redisCpuMsPerJob')), 3)} in redis-server, ` +
+    `${format(median(pick(subject, 'emulatorCpuMsPerJob')), 3)} in the emulator; ` +
     `${format(median(pick(subject, 'redisCallsPerJob')), 1)} Redis commands and ` +
     `${format(median(pick(subject, 'redisUsecPerJob')), 0)} µs of Redis CPU per job ` +
     `(${runs(subject)[0]?.redisTop}), peak RSS ${mib(median(pick(subject, 'peakRssBytes')))}, ` +
@@ -162,19 +176,31 @@ function summarize(figures: Map<string, RunFigures[]>, jobs: number): ScenarioRe
       {
         scenario: '1 pipeline',
         figure: `real worker, limit off (${format(jobs)} jobs, 1 process × 16)`,
-        measured: describe(pick('worker', 'jobsPerSecond'), 0, ' jobs/s'),
-        reference: `bare BullMQ + same call: ${describe(pick('reference', 'jobsPerSecond'), 0, ' jobs/s')}`,
-        ratio: median(ratios('reference')),
+        measured: rate('worker'),
+        reference: `bare BullMQ + same call: ${rate('reference')}`,
+        ratio: ratio('worker', 'reference'),
         goal: atLeast(0.9),
       },
       {
         scenario: '1 pipeline',
+        figure: 'diagnostic: real worker, LOG_LEVEL=warn',
+        measured: rate('worker-warn'),
+        reference: 'same reference',
+        ratio: ratio('worker-warn', 'reference'),
+      },
+      {
+        scenario: '1 pipeline',
         figure: 'ceiling: bare BullMQ, no-op processor',
-        measured: describe(pick('noop', 'jobsPerSecond'), 0, ' jobs/s'),
+        measured: rate('noop'),
         reference: 'real worker / no-op →',
-        ratio: median(ratios('noop')),
+        ratio: ratio('worker', 'noop'),
       },
     ],
-    notes: [line('worker', 'real worker'), line('reference', 'reference'), line('noop', 'no-op')],
+    notes: [
+      line('worker', 'real worker'),
+      line('worker-warn', 'real worker, LOG_LEVEL=warn'),
+      line('reference', 'reference'),
+      line('noop', 'no-op'),
+    ],
   };
 }

@@ -5,13 +5,15 @@
  *
  * - on SIGUSR2: a memory sample, after a full GC when the child runs with `--expose-gc`, with
  *   the event-loop delay since the previous sample;
- * - on exit: the peak RSS (`process.resourceUsage().maxRSS`), CPU time and event-loop delay.
+ * - on exit: the peak RSS (`process.resourceUsage().maxRSS`), CPU time and event-loop delay;
+ * - every `BENCH_PROBE_INTERVAL_MS`, when set: a tick (no GC), for the event-loop delay over time.
  */
 import { appendFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 export interface ProbeSample {
-  kind: 'sample' | 'exit';
+  kind: 'sample' | 'exit' | 'tick';
+  pid: number;
   /** ms since the epoch */
   at: number;
   rssBytes: number;
@@ -38,6 +40,7 @@ if (file) {
     const usage = process.resourceUsage();
     const sample: ProbeSample = {
       kind,
+      pid: process.pid,
       at: Date.now(),
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,
@@ -52,5 +55,7 @@ if (file) {
     appendFileSync(file, `${JSON.stringify(sample)}\n`);
   };
   process.on('SIGUSR2', () => write('sample'));
+  const interval = Number(process.env.BENCH_PROBE_INTERVAL_MS);
+  if (interval > 0) setInterval(() => write('tick'), interval).unref();
   process.on('exit', () => write('exit'));
 }

@@ -90,6 +90,7 @@ export function spawnChild(options: SpawnOptions): BenchChild {
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
     nodeArgs.push(`--cpu-prof-name=${options.name}.cpuprofile`);
   }
+  writeFileSync(probePath, '');
   const log = openSync(logPath, 'w');
   const child = spawn(process.execPath, [...nodeArgs, options.script, ...(options.args ?? [])], {
     cwd: ROOT,

@@ -4,20 +4,12 @@
  * run (goal: no growth from 10% to 100% past noise), and Redis memory per retained outcome.
  */
 import { EXPORT_QUEUE, RESULTS_QUEUE } from '../shared/contract.ts';
+import { benchRequests, benchSeed, startBenchEmulator } from './bench-emulator.ts';
+import { startBenchRedis } from './bench-redis.ts';
 import type { BenchContext, Scenario, ScenarioResult } from './context.ts';
 import type { ProbeSample } from './probe.ts';
 import { cliScript, spawnChild } from './processes.ts';
-import {
-  benchRequests,
-  benchSeed,
-  enqueuePaused,
-  resume,
-  startBenchEmulator,
-  startBenchRedis,
-  waitForFinished,
-  waitForWorkers,
-  workerEnv,
-} from './setup.ts';
+import { enqueuePaused, resume, waitForFinished, waitForWorkers, workerEnv } from './setup.ts';
 import { atMost, format, median, mib } from './stats.ts';
 
 const WORKERS = 2;
@@ -30,7 +22,7 @@ export const soakScenario: Scenario = {
     const seed = benchSeed(jobs);
     const requests = benchRequests(seed, jobs);
     const redis = await startBenchRedis();
-    const emulator = await startBenchEmulator(seed);
+    const emulator = await startBenchEmulator(seed, ctx.dir('soak'));
     const prefix = 'bench-soak';
     const producer = await enqueuePaused(redis.url, prefix, requests);
     const env = workerEnv(redis.url, prefix, emulator.url, { NCP_RATE_LIMIT: '100000' });

@@ -4,9 +4,11 @@
  * accepted rate as a fraction of the emulator's limit. The issue sets no goal for these; they
  * are reported for the AIMD design in docs/design.md (cut to 3/4 after 429s, +5% every 5 s).
  */
+
+import { benchRequests, benchSeed, startBenchEmulator } from './bench-emulator.ts';
+import { startBenchRedis } from './bench-redis.ts';
 import type { BenchContext, Scenario, ScenarioResult } from './context.ts';
 import { type LimitedRun, limitedRun } from './limited-run.ts';
-import { benchRequests, benchSeed, startBenchEmulator, startBenchRedis } from './setup.ts';
 import { describe, format, median } from './stats.ts';
 
 const CONFIGURED = 100;
@@ -22,7 +24,12 @@ export const throttleScenario: Scenario = {
     const seed = benchSeed(count);
     const requests = benchRequests(seed, count);
     const redis = await startBenchRedis();
-    const emulator = await startBenchEmulator(seed, ['--latency', '20', '--rate', String(REAL)]);
+    const emulator = await startBenchEmulator(seed, ctx.dir('throttle'), [
+      '--latency',
+      '20',
+      '--rate',
+      String(REAL),
+    ]);
     const runs: LimitedRun[] = [];
     try {
       for (let rep = 0; rep < ctx.reps(3); rep++) {
