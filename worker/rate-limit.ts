@@ -161,7 +161,12 @@ export class RateLimiter {
    * one window. Call it once the request is written, or when the call ends without being sent.
    */
   async sent(booking: string): Promise<void> {
-    await this.scripts.ncpLimiterSent(this.keys.calls, booking);
+    await this.bookSent(booking);
+  }
+
+  /** {@link sent}, returning the time the call was booked at (Redis clock, ms). */
+  async bookSent(booking: string): Promise<number> {
+    return Number(await this.scripts.ncpLimiterSent(this.keys.calls, booking));
   }
 
   /** Records a 429 and returns the global pause it set (or the one already in force), in ms. */
