@@ -13,7 +13,8 @@ import type { BenchContext, Scenario, ScenarioResult } from './context.ts';
 import { benchScript, cliScript, runToEnd } from './processes.ts';
 import { atLeast, atMost, describe, format, median, mib, type ResultRow } from './stats.ts';
 
-type Subject = 'bulk' | 'addBulk';
+/** `check`: addBulk and the producer's duplicate check; `dry`: bulk --dry-run (validation). */
+type Subject = 'bulk' | 'addBulk' | 'check' | 'dry';
 
 interface EnqueueRun {
   rowsPerSecond: number;
@@ -42,13 +43,14 @@ export const enqueueScenario: Scenario = {
       const refStartup = await enqueueOnce(ctx, redis, await csvFile(ctx, 1), 'addBulk', 'startup');
       for (const [rows, reps] of sizes) {
         const file = await csvFile(ctx, rows);
-        const runs = new Map<Subject, EnqueueRun[]>([
-          ['bulk', []],
-          ['addBulk', []],
-        ]);
+        const runs = new Map<Subject, EnqueueRun[]>();
+        // The diagnostics (check, dry) on 100,000 rows only, in each repetition.
+        const subjects: Subject[] =
+          rows === 100_000 ? ['bulk', 'addBulk', 'check', 'dry'] : ['bulk', 'addBulk'];
         for (let rep = 0; rep < reps; rep++) {
-          const order: Subject[] = rep % 2 ? ['addBulk', 'bulk'] : ['bulk', 'addBulk'];
+          const order = rep % 2 ? [...subjects].reverse() : subjects;
           for (const subject of order) {
+            if (!runs.has(subject)) runs.set(subject, []);
             const run = await enqueueOnce(ctx, redis, file, subject, `${rows}-${rep}`, rows);
             runs.get(subject)!.push(run);
             ctx.log(
@@ -77,17 +79,24 @@ async function enqueueOnce(
   await redis.flush();
   const prefix = `bench-enqueue-${label}`;
   const started = performance.now();
+  const cli = subject === 'bulk' || subject === 'dry';
   const child = await runToEnd({
     name: `${subject}-${label}`,
-    script: subject === 'bulk' ? cliScript(ctx.options.cli) : benchScript('reference-enqueue.ts'),
-    args: subject === 'bulk' ? ['bulk', file, '--json'] : [file],
-    env: { REDIS_URL: redis.url, QUEUE_PREFIX: prefix, NCP_REGION: 'KR' },
+    script: cli ? cliScript(ctx.options.cli) : benchScript('reference-enqueue.ts'),
+    args: cli ? ['bulk', file, '--json', ...(subject === 'dry' ? ['--dry-run'] : [])] : [file],
+    env: {
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: prefix,
+      NCP_REGION: 'KR',
+      REFERENCE_CHECK: subject === 'check' ? '1' : '0',
+    },
     outDir: ctx.dir('enqueue'),
     profileDir: rows > 1 ? ctx.profileDir('enqueue') : undefined,
   });
   const seconds = (performance.now() - started) / 1000;
   const queued = await redis.client.llen(`${prefix}:cache-export:wait`);
-  if (queued !== rows) throw new Error(`${subject} ${label}: ${queued} jobs queued, not ${rows}`);
+  if (queued !== (subject === 'dry' ? 0 : rows))
+    throw new Error(`${subject} ${label}: ${queued} jobs queued, not ${rows}`);
   return {
     rowsPerSecond: rows / seconds,
     seconds,
@@ -151,6 +160,22 @@ function summarize(
         median(ref.map((r) => r.peakRssBytes)),
       )}; Redis used_memory ${format(median(bulk.map((r) => r.redisBytesPerJob)))} bytes per queued job.`,
     );
+    const check = runs.get('check');
+    const dry = runs.get('dry');
+    if (check && dry) {
+      const seconds = (list: EnqueueRun[]) => median(list.map((run) => run.seconds));
+      const extra = seconds(bulk) - seconds(ref);
+      const checkCost = seconds(check) - seconds(ref);
+      const dryCost = seconds(dry) - bulkStartup;
+      const startCost = bulkStartup - refStartup;
+      notes.push(
+        `Where bulk's ${format(extra, 1)} s over addBulk go (${format(count)} rows, medians): ` +
+          `the duplicate check after each chunk (addBulk + check − addBulk) ${format(checkCost, 1)} s, ` +
+          `the validation pass before any enqueue (bulk --dry-run − start) ${format(dryCost, 1)} s, ` +
+          `a longer start ${format(startCost, 1)} s, the rest (second parse and validation, ` +
+          `overlapped with Redis) ${format(extra - checkCost - dryCost - startCost, 1)} s.`,
+      );
+    }
   }
   const [small, large] = [...results.keys()].sort((a, b) => a - b);
   if (small !== undefined && large !== undefined) {
