@@ -79,3 +79,26 @@ export function perJob(before: CommandStats, after: CommandStats, jobs: number) 
       .join(', '),
   };
 }
+
+/**
+ * The times (Redis clock, ms) at which the rate limiter booked calls as sent, read with MONITOR
+ * from its SENT script's `ZADD … XX <time> <call>`: the limiter's own view of the calls, to set
+ * beside what the emulator saw.
+ */
+export async function watchBookings(url: string): Promise<{ stop(): Promise<number[]> }> {
+  const client = new Redis(url);
+  const monitor = await client.monitor();
+  const times: number[] = [];
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    if (args[0]?.toLowerCase() === 'zadd' && args[2]?.toUpperCase() === 'XX') {
+      times.push(Number(args[3]));
+    }
+  });
+  return {
+    async stop() {
+      monitor.disconnect();
+      client.disconnect();
+      return times.sort((a, b) => a - b);
+    },
+  };
+}

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { acceptedTimes, type BenchEmulator, resetEmulator } from './bench-emulator.ts';
-import { type BenchRedis, perJob } from './bench-redis.ts';
+import { type BenchRedis, perJob, watchBookings } from './bench-redis.ts';
 import type { BenchContext } from './context.ts';
 import { cliScript, spawnChild } from './processes.ts';
 import { enqueuePaused, resume, waitForFinished, waitForWorkers, workerEnv } from './setup.ts';
@@ -25,6 +25,10 @@ export interface LimitedRun {
   acceptedPerSecond: number;
   /** Most calls that reached the emulator within any 1-second window (all answers). */
   maxPerSecond: number;
+  /** Most calls the limiter booked as sent (Redis clock) within any 1-second window. */
+  maxBookedPerSecond: number;
+  /** Calls the limiter booked as sent (MONITOR saw their SENT script). */
+  bookedCalls: number;
   /** Most accepted calls within any 1-second window. */
   maxAcceptedPerSecond: number;
   /** 429s the emulator answered. */
@@ -67,11 +71,13 @@ export async function limitedRun(
   try {
     await waitForWorkers(producer, options.workers);
     const before = await redis.commandStats();
+    const bookings = await watchBookings(redis.url);
     const started = await resume(producer);
     const count = options.requests.length;
     const expectedMs = (1000 * count) / Math.min(options.limit, 1000);
     const done = await waitForFinished(redis.client, prefix, count, 3 * expectedMs + 60_000);
     if (done.failed > 0) throw new Error(`${options.label}: ${done.failed} exports failed`);
+    const booked = await bookings.stop();
     const commands = perJob(before, await redis.commandStats(), count);
     const stats = await emulator.stats();
     const times = await acceptedTimes(emulator.url);
@@ -80,6 +86,8 @@ export async function limitedRun(
     return {
       acceptedPerSecond: slidingMean(times, 1000),
       maxPerSecond: stats.maxPerSecond,
+      maxBookedPerSecond: slidingMax(booked, 1000),
+      bookedCalls: booked.length,
       maxAcceptedPerSecond: Math.max(stats.maxAcceptedPerSecond, slidingMax(times, 1000)),
       throttled: stats.throttled,
       throttleEpisodes: episodes(children.map((child) => child.logPath)),
