@@ -63,11 +63,18 @@ export function resultTable(rows: readonly ResultRow[]): string {
     row.figure,
     row.measured,
     row.reference ?? '',
-    row.ratio === undefined ? '' : format(row.ratio, row.ratioDigits ?? 3),
+    row.ratio === undefined ? '' : formatRatio(row.ratio, row.ratioDigits ?? 3, row.goal),
     row.goal ? `${row.goal.op === '>=' ? '≥' : '≤'} ${row.goal.value}` : '',
     row.goal && row.ratio !== undefined ? (meets(row.ratio, row.goal) ? 'yes' : '**no**') : '',
   ]);
   return markdownTable(header, cells);
+}
+
+/** The ratio, with one more digit when rounding would put it on the other side of its goal. */
+function formatRatio(ratio: number, digits: number, goal: Goal | undefined): string {
+  const rounded = Number(ratio.toFixed(digits));
+  const misleading = goal !== undefined && meets(rounded, goal) !== meets(ratio, goal);
+  return format(ratio, misleading ? digits + 1 : digits);
 }
 
 /** A markdown table with padded columns, ready to paste into docs/benchmarks.md. */
