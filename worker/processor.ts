@@ -13,6 +13,7 @@ import { type ExportRequest, formatFieldIssue, parseExportRequest } from '../sha
 import { isRecord } from '../shared/json.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { NcpResponse } from '../shared/ncp/index.ts';
+import { jobAttempt } from './job-attempt.ts';
 import { asNcpError, type CallLimiter, callUnderLimit } from './ncp-call.ts';
 import { buildOutcome, type FinishedCall, type OutcomeStore } from './outcome.ts';
 
@@ -51,13 +52,7 @@ export function createExportProcessor(deps: ProcessorDeps) {
   const now = deps.now ?? Date.now;
 
   return async function processExport(job: ExportJob, token?: string): Promise<ExportResult> {
-    const startedAt = new Date(job.processedOn ?? now());
-    const maxAttempts = Math.max(1, job.opts.attempts ?? 1);
-    const log = deps.logger.child({
-      jobId: job.id,
-      queue: job.queueName,
-      attempt: `${job.attemptsMade + 1} of ${maxAttempts}`,
-    });
+    const { startedAt, maxAttempts, log } = jobAttempt(job, deps.logger, now);
 
     if (wasInterrupted(job)) {
       const prior = await deps.outcomes.read(String(job.id));

@@ -22,6 +22,7 @@ import { isRecord } from '../../shared/json.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { type CallOptions, NcpError, type NcpResponse } from '../../shared/ncp/index.ts';
 import { type BackoffPolicy, backoffDelay } from '../backoff.ts';
+import { jobAttempt } from '../job-attempt.ts';
 import { asNcpError, type CallLimiter, callUnderLimit } from '../ncp-call.ts';
 import type { ListCall } from './ncp-lists.ts';
 import { buildDiscoveryOutcome, type DiscoveryOutcomeStore } from './outcome.ts';
@@ -78,13 +79,7 @@ export function createDiscoveryProcessor(deps: DiscoveryDeps) {
   const now = deps.now ?? Date.now;
 
   return async function processDiscovery(job: Job, token?: string): Promise<DiscoveryResult> {
-    const startedAt = new Date(job.processedOn ?? now());
-    const maxAttempts = Math.max(1, job.opts.attempts ?? 1);
-    const log = deps.logger.child({
-      jobId: job.id,
-      queue: job.queueName,
-      attempt: `${job.attemptsMade + 1} of ${maxAttempts}`,
-    });
+    const { startedAt, maxAttempts, log } = jobAttempt(job, deps.logger, now);
     const finish = async (
       run: Omit<Parameters<typeof buildDiscoveryOutcome>[0], 'job' | 'startedAt' | 'finishedAt'>,
     ): Promise<DiscoveryResult> => {
