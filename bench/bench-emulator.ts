@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { ExportRequestInput } from '../shared/contract.ts';
 import { generateSeed, type Seed } from '../test/emulator/index.ts';
 import { type EmulatorProcess, startEmulatorProcess } from '../test/helpers/emulator-process.ts';
+import { registerPid, unregisterPid } from './cleanup.ts';
 import type { ProbeSample } from './probe.ts';
 import { benchScript, pause } from './processes.ts';
 
@@ -82,7 +83,6 @@ export async function startBenchEmulator(
       else process.env[name] = saved[i];
     });
   }
-  const emulator = await started;
   const ticks = (): ProbeSample[] =>
     existsSync(probeFile)
       ? readFileSync(probeFile, 'utf8')
@@ -90,8 +90,21 @@ export async function startBenchEmulator(
           .filter(Boolean)
           .map((line) => JSON.parse(line) as ProbeSample)
       : [];
+  const emulator = await started;
+  // Its pid comes with the probe's first tick.
+  const deadline = Date.now() + 5000;
+  let pid: number | undefined;
+  while (pid === undefined && Date.now() < deadline) {
+    pid = ticks()[0]?.pid;
+    if (pid === undefined) await pause(50);
+  }
+  registerPid(pid);
   return {
     ...emulator,
+    async close() {
+      await emulator.close();
+      unregisterPid(pid);
+    },
     loopDelay(from, to) {
       const window = ticks().filter((tick) => tick.at >= from && tick.at <= to + 250);
       return {
@@ -100,9 +113,8 @@ export async function startBenchEmulator(
       };
     },
     async cpuMs() {
-      const before = ticks();
-      const pid = before[0]?.pid;
       if (pid === undefined) return Number.NaN;
+      const before = ticks();
       process.kill(pid, 'SIGUSR2');
       const deadline = Date.now() + 5000;
       for (;;) {

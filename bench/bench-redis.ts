@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { privateRedis } from '../test/helpers/redis-server.ts';
+import { registerPid, unregisterPid } from './cleanup.ts';
 
 export interface BenchRedis {
   url: string;
@@ -30,6 +31,8 @@ export async function startBenchRedis(): Promise<BenchRedis> {
   const server = await privateRedis();
   const client = new Redis(server.url, { maxRetriesPerRequest: null });
   await client.config('SET', 'appendonly', 'no');
+  const pid = Number(/process_id:(\d+)/.exec(String(await client.info('server')))?.[1]);
+  registerPid(pid);
   return {
     url: server.url,
     client,
@@ -47,6 +50,7 @@ export async function startBenchRedis(): Promise<BenchRedis> {
     dispose: async () => {
       client.disconnect();
       await server.dispose();
+      unregisterPid(pid);
     },
   };
 }
@@ -98,12 +102,14 @@ export async function watchBookings(url: string): Promise<{ stop(): Promise<numb
       if (booked) times.push(Number(booked[1]));
     }
   });
+  registerPid(child.pid);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   await new Promise((resolve) => child.stdout.once('data', resolve)); // "OK": monitoring
   return {
     async stop() {
       child.kill('SIGTERM');
       await exited;
+      unregisterPid(child.pid);
       return times.sort((a, b) => a - b);
     },
   };

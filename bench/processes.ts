@@ -8,6 +8,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import { stripTypeScriptTypes } from 'node:module';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { registerPid, unregisterPid } from './cleanup.ts';
 import type { ProbeSample } from './probe.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -98,8 +99,12 @@ export function spawnChild(options: SpawnOptions): BenchChild {
     stdio: ['ignore', log, log],
   });
   closeSync(log);
+  registerPid(child.pid);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    child.once('exit', (code, signal) => {
+      unregisterPid(child.pid);
+      resolve({ code, signal });
+    }),
   );
   const samples = (): ProbeSample[] =>
     existsSync(probePath)

@@ -17,6 +17,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { killChildrenOnExit } from './cleanup.ts';
 import { BenchContext, type Scenario } from './context.ts';
 import { enqueueScenario } from './enqueue.ts';
 import { pipelineScenario } from './pipeline.ts';
@@ -75,6 +76,7 @@ function options() {
 const USAGE = `npm run bench -- [--only ${SCENARIOS.map((s) => s.name).join(',')}] [--quick] [--reps N] [--cli dist|source|PATH] [--no-build] [--profile]`;
 
 async function main(): Promise<void> {
+  killChildrenOnExit();
   const opts = options();
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = join(ROOT, 'bench/out', stamp);
@@ -119,7 +121,10 @@ async function main(): Promise<void> {
   ctx.log(`written to ${join(outDir, 'results.md')}`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).stack ?? error}\n`);
-  process.exitCode = 2;
-});
+main().then(
+  () => process.exit(),
+  (error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? error}\n`);
+    process.exit(2);
+  },
+);
