@@ -12,6 +12,7 @@ import {
   type ListClient,
 } from '../../worker/discovery/processor.ts';
 import type { CallLimiter } from '../../worker/ncp-call.ts';
+import { type FakeJob, fakeJob as fakeJobOf } from '../helpers/fake-job.ts';
 
 /** Three vredis instances in KR, listed 2 per page; 103's number comes as a JSON number. */
 const INSTANCES = [
@@ -120,24 +121,8 @@ class MemoryOutcomes implements DiscoveryOutcomeStore {
   }
 }
 
-function fakeJob(data: unknown, overrides: Partial<Job> = {}): Job & { delayedTo?: number } {
-  const job = {
-    id: 'disc-1',
-    queueName: 'cache-export-discovery',
-    data,
-    opts: { attempts: 3 },
-    attemptsMade: 0,
-    attemptsStarted: 1,
-    stalledCounter: 0,
-    timestamp: Date.parse('2026-11-26T00:00:00Z'),
-    processedOn: Date.parse('2026-11-26T00:00:01Z'),
-    moveToDelayed(timestamp: number) {
-      (job as { delayedTo?: number }).delayedTo = timestamp;
-      return Promise.resolve();
-    },
-    ...overrides,
-  };
-  return job as unknown as Job & { delayedTo?: number };
+function fakeJob(data: unknown, overrides: Partial<Job> = {}): FakeJob {
+  return fakeJobOf({ id: 'disc-1', queueName: 'cache-export-discovery', data, ...overrides });
 }
 
 function setup(options: { shutdown?: AbortController; concurrency?: number } = {}) {

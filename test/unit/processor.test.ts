@@ -9,6 +9,7 @@ import {
   createExportProcessor,
   type ExportClient,
 } from '../../worker/processor.ts';
+import { type FakeJob, fakeJob as fakeJobOf } from '../helpers/fake-job.ts';
 
 const request = {
   api: 'vredis',
@@ -27,24 +28,8 @@ const success: NcpResponse = {
   body: {},
 };
 
-function fakeJob(overrides: Partial<Job> = {}): Job & { delayedTo?: number } {
-  const job = {
-    id: 'job-1',
-    queueName: 'cache-export',
-    data: request,
-    opts: { attempts: 3 },
-    attemptsMade: 0,
-    attemptsStarted: 1,
-    stalledCounter: 0,
-    timestamp: Date.parse('2026-11-26T00:00:00Z'),
-    processedOn: Date.parse('2026-11-26T00:00:01Z'),
-    moveToDelayed(timestamp: number) {
-      (job as { delayedTo?: number }).delayedTo = timestamp;
-      return Promise.resolve();
-    },
-    ...overrides,
-  };
-  return job as unknown as Job & { delayedTo?: number };
+function fakeJob(overrides: Partial<Job> = {}): FakeJob {
+  return fakeJobOf({ id: 'job-1', queueName: 'cache-export', data: request, ...overrides });
 }
 
 class MemoryOutcomes implements OutcomeStore {
