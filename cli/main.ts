@@ -6,6 +6,7 @@ import { registerBulk } from '../producer/cli/bulk.ts';
 import { registerDiscover } from '../producer/cli/discover.ts';
 import { registerEnqueue } from '../producer/cli/enqueue.ts';
 import { registerResults } from '../producer/cli/results.ts';
+import { registerResumeAuth } from '../producer/cli/resume-auth.ts';
 import { registerRetry } from '../producer/cli/retry.ts';
 import { registerSchedule } from '../producer/cli/schedule.ts';
 import { registerServe } from '../producer/cli/serve.ts';
@@ -38,6 +39,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     registerStatus,
     registerResults,
     registerRetry,
+    registerResumeAuth,
     registerDiscover,
     registerSchedule,
     registerServe,

@@ -78,6 +78,14 @@ export interface WorkerConfig {
   rateLimit: number | undefined;
   /** Widens the rate-limit window so calls in transit never exceed the limit at NCP. */
   rateGuardMs: number;
+  /** Calls that may leave together beyond the evenly paced one (NCP_RATE_BURST). */
+  rateBurst: number;
+  /** Longest pause a single `Retry-After` may set, and longest backoff floor it may raise. */
+  retryAfterMaxMs: number;
+  /** Auth errors within a minute that pause every worker (NCP_AUTH_PAUSE_AFTER); 0: never. */
+  authPauseAfter: number;
+  /** How often a worker paused by auth errors sends a probe call. */
+  authProbeIntervalMs: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
   /** Longest one attempt may wait out global throttling before it counts as failed. */
@@ -223,6 +231,18 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
         ? undefined
         : decimal(env, 'NCP_RATE_LIMIT', DEFAULTS.rateLimit, { min: 0.001, max: 100_000 }),
     rateGuardMs: integer(env, 'NCP_RATE_GUARD_MS', DEFAULTS.rateGuardMs, { min: 0, max: 1000 }),
+    rateBurst: integer(env, 'NCP_RATE_BURST', DEFAULTS.rateBurst, { min: 0, max: 1000 }),
+    retryAfterMaxMs: integer(env, 'NCP_RETRY_AFTER_MAX_MS', DEFAULTS.retryAfterMaxMs, {
+      min: 0,
+      max: 86_400_000,
+    }),
+    authPauseAfter: integer(env, 'NCP_AUTH_PAUSE_AFTER', DEFAULTS.authPauseAfter, {
+      min: 0,
+      max: 1000,
+    }),
+    authProbeIntervalMs: integer(env, 'NCP_AUTH_PROBE_INTERVAL_MS', DEFAULTS.authProbeIntervalMs, {
+      min: 1000,
+    }),
     backoffBaseMs,
     backoffMaxMs,
     throttleMaxWaitMs: integer(env, 'EXPORT_THROTTLE_MAX_WAIT_MS', DEFAULTS.throttleMaxWaitMs, {

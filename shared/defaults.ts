@@ -19,6 +19,13 @@ export const DEFAULTS = {
   concurrency: 16,
   rateLimit: 10,
   rateGuardMs: 20,
+  /** Calls that may leave together beyond the paced one. */
+  rateBurst: 1,
+  /** Longest pause a single Retry-After may set. */
+  retryAfterMaxMs: 60_000,
+  /** Auth errors (gateway codes 200, 210) within a minute that pause every worker; 0 = never. */
+  authPauseAfter: 3,
+  authProbeIntervalMs: 60_000,
   maxAttempts: 8,
   keepCompletedHours: 24,
   keepFailedHours: 720,

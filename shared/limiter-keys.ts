@@ -1,61 +1,121 @@
 /**
- * Where the global rate limiter keeps its state. Workers write it (worker/rate-limit.ts);
- * `status` reads it. Keys share the queue's prefix, so a `{ncp}` prefix keeps them in the
- * same Redis Cluster slot as the queue.
+ * Where the global rate limiter keeps its state. Workers write it (worker/rate-limit.ts,
+ * worker/throttle.ts, worker/auth-breaker.ts); `status`, the metrics and `/readyz` read it.
+ * Keys share the queue's prefix, so a `{ncp}` prefix keeps them in the same Redis Cluster slot
+ * as the queue.
  */
 import type { Cluster, Redis } from 'ioredis';
 import { EXPORT_QUEUE } from './contract.ts';
 
 export interface LimiterKeys {
-  /** Sorted set of granted calls, scored by grant time (Redis clock, ms). */
+  /** Sorted set of calls, scored by send time (Redis clock, ms; ahead while not yet sent). */
   calls: string;
+  /** Sorted set of the calls NCP answered 429, scored by send time (for the estimate). */
+  refused: string;
   /** Time (ms) until which every worker holds off after a 429. */
   pause: string;
-  /** 429s in a row without Retry-After; sets the adaptive pause. */
+  /** 429s in a row while NCP accepted nothing; sets the exponential pause. */
   strikes: string;
-  /** Hash: the limit in force after 429s (`cap`) and when it last changed. */
+  /** Hash: the limit learned from 429s (`limit`, `ceiling`, `ceilingAt`, `cut`, `changed`). */
   rate: string;
+  /** The pacing's theoretical arrival time of the next call (GCRA). */
+  gcra: string;
+  /** Hash, present while auth errors pause every worker (`since`, `accessKeyId`, `code`, ...). */
+  auth: string;
+  /** Auth errors counted towards the pause. */
+  authStrikes: string;
 }
 
 export function limiterKeys(prefix: string): LimiterKeys {
   const base = `${prefix}:${EXPORT_QUEUE}:ncp`;
   return {
     calls: `${base}:calls`,
+    refused: `${base}:refused`,
     pause: `${base}:pause`,
     strikes: `${base}:strikes`,
     rate: `${base}:rate`,
+    gcra: `${base}:gcra`,
+    auth: `${base}:auth`,
+    authStrikes: `${base}:auth-strikes`,
   };
+}
+
+/** Why every worker stopped calling NCP after repeated auth errors. */
+export interface AuthPause {
+  /** When the pause began (ISO). */
+  since: string;
+  /** The access key id the failing calls were signed with (never the secret). */
+  accessKeyId: string;
+  /** NCP's gateway errorCode of the last auth error, e.g. 200. */
+  code: string;
+  /** Auth errors that led to the pause. */
+  failures: number;
+  message: string;
 }
 
 export interface ThrottleState {
   /** Remaining global pause in ms; 0 when calls flow. */
   pausedForMs: number;
-  /** Calls granted within the last second. */
+  /** Calls sent (or granted) within the last second. */
   callsLastSecond: number;
   strikes: number;
-  /** Calls per window in force: below the configured limit for a while after 429s. */
+  /**
+   * Calls per second in force when it is below the configured limit: learned from 429s
+   * (worker/throttle.ts). Undefined when the configured limit is in force.
+   */
   limitInForce: number | undefined;
+  /** Calls NCP accepted in the second before its last 429 (the ceiling probing stays under). */
+  ncpCeiling: number | undefined;
+  /** When the limit was last cut after a 429 (ISO). */
+  lastThrottledAt: string | undefined;
+  /** Set while auth errors pause every worker. */
+  authPause: AuthPause | undefined;
 }
 
-/** `capacity`: the configured calls per window, when known (workers know it, `status` not). */
+/** `configured`: the configured calls per second, when known (workers know it, `status` not). */
 export async function readThrottleState(
   redis: Redis | Cluster,
   keys: LimiterKeys,
-  capacity?: number,
+  configured?: number,
 ): Promise<ThrottleState> {
-  const [time, pauseUntil, strikes, cut] = await Promise.all([
+  const [time, pauseUntil, strikes, rate, auth] = await Promise.all([
     redis.time(),
     redis.get(keys.pause),
     redis.get(keys.strikes),
-    redis.hget(keys.rate, 'cap'),
+    redis.hmget(keys.rate, 'limit', 'ceiling', 'ceilingAt', 'cut'),
+    redis.hgetall(keys.auth),
   ]);
   const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
   const callsLastSecond = await redis.zcount(keys.calls, `(${now - 1000}`, '+inf');
+  const [limit, ceiling, ceilingAt] = rate;
+  const learned = limit === null ? undefined : Number(limit);
   return {
     pausedForMs: Math.max(0, Number(pauseUntil ?? 0) - now),
     callsLastSecond,
     strikes: Number(strikes ?? 0),
     limitInForce:
-      cut === null ? capacity : Math.min(Number(cut), capacity ?? Number.POSITIVE_INFINITY),
+      learned === undefined
+        ? undefined
+        : Math.round(Math.min(learned, configured ?? Number.POSITIVE_INFINITY) * 100) / 100,
+    ncpCeiling: ceiling === null ? undefined : Number(ceiling),
+    lastThrottledAt: ceilingAt === null ? undefined : new Date(Number(ceilingAt)).toISOString(),
+    authPause: readAuthPause(auth),
   };
+}
+
+function readAuthPause(hash: Record<string, string>): AuthPause | undefined {
+  if (hash.since === undefined) return undefined;
+  return {
+    since: new Date(Number(hash.since)).toISOString(),
+    accessKeyId: hash.accessKeyId ?? '',
+    code: hash.code ?? '',
+    failures: Number(hash.failures ?? 0),
+    message: hash.message ?? '',
+  };
+}
+
+/** Lifts the auth pause (`ncp-cache-export resume-auth`); true when there was one. */
+export async function clearAuthPause(redis: Redis | Cluster, keys: LimiterKeys): Promise<boolean> {
+  const [removed] = await Promise.all([redis.del(keys.auth), redis.del(keys.authStrikes)]);
+  return removed === 1;
 }

@@ -161,6 +161,24 @@ export function createMetricsRegistry(
     },
   });
   new Gauge({
+    name: 'ncp_cache_export_rate_limit_learned',
+    help: 'Calls per second in force after NCP throttled, learned from what it accepted; absent while the configured limit is in force.',
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const { limitInForce } = (await snapshot()).throttle;
+      if (limitInForce !== undefined) this.set(limitInForce);
+    },
+  });
+  new Gauge({
+    name: 'ncp_cache_export_auth_paused',
+    help: '1 while repeated NCP auth errors pause every worker (see status), else 0.',
+    registers: [registry],
+    async collect() {
+      this.set((await snapshot()).throttle.authPause ? 1 : 0);
+    },
+  });
+  new Gauge({
     name: 'ncp_cache_export_workers',
     help: 'Worker processes connected to queue cache-export.',
     registers: [registry],

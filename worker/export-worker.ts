@@ -6,10 +6,13 @@
 import { Queue, Worker } from 'bullmq';
 import type { JobPolicy, NcpConfig, RedisConfig, WorkerConfig } from '../shared/config.ts';
 import { EXPORT_QUEUE, RESULTS_QUEUE } from '../shared/contract.ts';
+import { limiterKeys } from '../shared/limiter-keys.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createMetricsRegistry } from '../shared/metrics.ts';
 import { createNcpClient } from '../shared/ncp/index.ts';
 import { createRedis } from '../shared/redis.ts';
+import { AuthBreaker, watchAuthPause } from './auth-breaker.ts';
+import { authProbe } from './auth-probe.ts';
 import type { ListClient } from './discovery/processor.ts';
 import { type DiscoveryWorker, startDiscoveryWorker } from './discovery/worker.ts';
 import { countingOutcomeStore, instrumentClient, MetricsRecorder } from './metrics.ts';
@@ -53,13 +56,19 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
 
   const limiter =
     config.rateLimit === undefined
-      ? new UnlimitedCalls()
+      ? new UnlimitedCalls(config.retryAfterMaxMs)
       : new RateLimiter(connection, {
           callsPerSecond: config.rateLimit,
           queuePrefix: redisConfig.prefix,
           guardMs: config.rateGuardMs,
+          burst: config.rateBurst,
+          retryAfterMaxMs: config.retryAfterMaxMs,
           reserveMs: options.ncp.timeoutMs + 1000,
         });
+  const auth = new AuthBreaker(connection, limiterKeys(redisConfig.prefix), {
+    accessKeyId: options.ncp.accessKey,
+    threshold: config.authPauseAfter,
+  });
   const resultsQueue = new Queue(RESULTS_QUEUE, { connection, prefix: redisConfig.prefix });
   const exportQueue = new Queue(EXPORT_QUEUE, { connection, prefix: redisConfig.prefix });
   resultsQueue.on('error', (error) => logger.warn({ err: error }, 'results queue error'));
@@ -77,6 +86,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
     defaultRegion: options.ncp.region,
     throttleMaxWaitMs: config.throttleMaxWaitMs,
     shutdown: shutdown.signal,
+    auth,
   });
 
   const discovery = startDiscoveryWorker({
@@ -101,6 +111,14 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
     sharedWorkerOptions(workerConnection, redisConfig, config, policy, config.concurrency),
   );
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  const stopAuthWatch = watchAuthPause({
+    breaker: auth,
+    probe: () => authProbe(client, limiter, options.ncp.region, logger, shutdown.signal),
+    pauseJobs: () => void worker.pause(true),
+    resumeJobs: () => worker.resume(),
+    logger,
+    probeEveryMs: config.authProbeIntervalMs,
+  });
   worker.on('stalled', (jobId) => {
     logger.warn({ jobId }, 'job stalled: its worker stopped renewing the lock; it runs again');
     void recordStallFailure(jobId).catch((error) =>
@@ -155,6 +173,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
       closing ??= (async () => {
         shutdown.abort(new Error('worker is shutting down'));
         stopRetention();
+        stopAuthWatch();
         await (await metrics)?.close();
         await Promise.all([worker.close(force), discovery.close(force)]);
         await recorder.flush();

@@ -8,6 +8,8 @@
  */
 import type { Logger } from '../shared/logger.ts';
 import { NcpError, type NcpResponse } from '../shared/ncp/index.ts';
+import type { AuthBreaker } from './auth-breaker.ts';
+import { logThrottleDecision, type ThrottleDecision } from './throttle.ts';
 
 export interface CallLimiter {
   /** Waits for the global rate limit; returns a booking for {@link CallLimiter.sent}. */
@@ -17,8 +19,13 @@ export interface CallLimiter {
   ): Promise<string>;
   /** Books the call as sent now; from then on it counts for one rate-limit window. */
   sent(booking: string): Promise<void>;
-  /** Records a 429; returns the global pause now in force, in ms. */
-  throttled(retryAfterMs: number | undefined): Promise<number>;
+  /**
+   * Records the 429 of the call `booking`; returns what was decided (`throttle.ts`), or just the
+   * global pause now in force, in ms.
+   */
+  throttled(retryAfterMs: number | undefined, booking: string): Promise<ThrottleDecision | number>;
+  /** Longest pause one Retry-After may set, for the log line that says it was capped. */
+  readonly retryAfterMaxMs?: number;
 }
 
 /** What {@link callUnderLimit} needs. */
@@ -30,6 +37,8 @@ export interface LimitedCallDeps {
   shutdown: AbortSignal;
   /** @defaultValue `Date.now` */
   now?: () => number;
+  /** Counts auth errors towards the pause of every worker; none: no breaker. */
+  auth?: AuthBreaker | undefined;
 }
 
 /** Sends the request; must call `onSent` once it is on the wire (NcpClient does). */
@@ -73,15 +82,19 @@ export async function callUnderLimit(
     };
     try {
       const response = await send(bookSent);
-      log.info(
-        {
-          call,
-          httpStatus: response.httpStatus,
-          requestId: response.requestId,
-          durationMs: Math.round(performance.now() - sentAt),
-        },
-        `${label} succeeded`,
-      );
+      if (deps.auth) await deps.auth.succeeded();
+      // At debug: the processor's one line per export at info carries the call's figures.
+      if (log.isLevelEnabled('debug')) {
+        log.debug(
+          {
+            call,
+            httpStatus: response.httpStatus,
+            requestId: response.requestId,
+            durationMs: Math.round(performance.now() - sentAt),
+          },
+          `${label} succeeded`,
+        );
+      }
       return response;
     } catch (error) {
       // A call the caller let the shutdown abort (a read-only list) ends with the abort reason.
@@ -99,9 +112,16 @@ export async function callUnderLimit(
         },
         `${label} failed`,
       );
+      if (ncpError.kind === 'auth') await deps.auth?.failed(ncpError, log);
       if (ncpError.kind !== 'throttled') throw ncpError;
       lastThrottle = ncpError;
-      const pauseMs = await deps.limiter.throttled(ncpError.retryAfterMs);
+      bookSent();
+      await booked;
+      const decision = await deps.limiter.throttled(ncpError.retryAfterMs, booking);
+      if (typeof decision !== 'number') {
+        logThrottleDecision(log, decision, deps.limiter.retryAfterMaxMs ?? 0);
+      }
+      const pauseMs = typeof decision === 'number' ? decision : decision.pauseMs;
       if (now() + pauseMs > giveUpAt) throw ncpError;
     } finally {
       // A call that ended before it was written (refused connection) is booked now: safe.

@@ -13,6 +13,7 @@ import { type ExportRequest, formatFieldIssue, parseExportRequest } from '../sha
 import { isRecord } from '../shared/json.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { NcpResponse } from '../shared/ncp/index.ts';
+import { type AuthBreaker, AuthPausedError } from './auth-breaker.ts';
 import { jobAttempt } from './job-attempt.ts';
 import { asNcpError, type CallLimiter, callUnderLimit } from './ncp-call.ts';
 import { buildOutcome, type FinishedCall, type OutcomeStore } from './outcome.ts';
@@ -38,7 +39,12 @@ export interface ProcessorDeps {
   /** Aborts when the worker shuts down: waiting jobs are handed back, calls in flight finish. */
   shutdown: AbortSignal;
   now?: () => number;
+  /** Pauses every worker after repeated auth errors; jobs it stops are handed back. */
+  auth?: AuthBreaker | undefined;
 }
+
+/** A job stopped by the auth pause comes back this much later (the worker stops taking jobs). */
+const AUTH_PAUSED_DELAY_MS = 5000;
 
 export interface ExportResult {
   requestId: string;
@@ -86,6 +92,11 @@ export function createExportProcessor(deps: ProcessorDeps) {
         // Shutting down before the call was sent: hand the job back without using an attempt.
         await job.moveToDelayed(now(), token);
         throw new DelayedError('handed back on shutdown');
+      }
+      if (error instanceof AuthPausedError) {
+        // Auth errors pause every worker: the job waits, using no attempt.
+        await job.moveToDelayed(now() + AUTH_PAUSED_DELAY_MS, token);
+        throw new DelayedError('handed back: auth errors pause every worker');
       }
       const ncpError = asNcpError(error);
       const final = !ncpError.retryable || job.attemptsMade + 1 >= maxAttempts;

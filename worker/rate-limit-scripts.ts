@@ -1,87 +1,84 @@
 /**
  * The rate limiter's Lua scripts. Each runs atomically in Redis and reads the time from Redis
- * (`TIME`), so every worker on every host works from one clock.
+ * (`TIME`), so every worker on every host works from one clock. What happens after a 429 (the
+ * pause and the limit estimate) is in `throttle.ts`; the auth pause in `auth-breaker.ts`.
  *
- * Keys: `calls` (sorted set of booked calls), `pause` (time until which nobody calls),
- * `strikes` (429s in a row without Retry-After), `rate` (hash: the limit in force after 429s,
- * `cap`, and when it last changed, `cut` / `grown`).
+ * Keys: `calls` (sorted set of booked calls, scored by send time), `pause` (time until which
+ * nobody calls), `rate` (hash: the limit learned from 429s, see `throttle.ts`), `gcra` (the
+ * theoretical arrival time of the next call), `auth` (hash, present while auth errors pause
+ * every worker).
  */
 
-const NOW = `
+export const NOW = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `;
 
 /**
- * KEYS: calls, pause, rate. ARGV: windowMs, capacity, member, reserveMs, recoverMs, step.
- * Grants a call if the window has room under the limit in force, booking it `reserveMs` ahead
- * (it counts everywhere until SENT re-books it). While the limit in force is below `capacity`,
- * raises it by `step` every `recoverMs`. Returns { granted (1|0), waitMs, paused (1|0) }.
+ * KEYS: calls, pause, rate, gcra, auth.
+ * ARGV: limit (configured calls/s), capacity, windowMs, member, reserveMs, keepMs, burst,
+ * probeEveryMs, probeStep, ceilingTtlMs.
+ *
+ * Grants a call when both hold:
+ * - **pacing (GCRA)**: calls are spaced `1000 / limitInForce` ms apart (the emission
+ *   interval), with `burst` calls of tolerance, so the fleet sends an even stream instead of
+ *   one burst per window;
+ * - **the promise**: fewer than `capacity` calls were sent (or granted and not yet sent) in the
+ *   last `windowMs`.
+ * A granted call is booked `reserveMs` ahead (it counts everywhere until SENT re-books it).
+ * While the limit learned from 429s is in force, it grows by `probeStep` of itself every
+ * `probeEveryMs` without a 429, up to just under the ceiling NCP showed (while that is younger
+ * than `ceilingTtlMs`), then up to the configured limit.
+ * Returns { granted (1|0), waitMs or grant time, paused (0 no, 1 throttle, 2 auth) }.
  */
 export const ACQUIRE = `${NOW}
+if redis.call('EXISTS', KEYS[5]) == 1 then return {0, 0, 2} end
 local pauseUntil = tonumber(redis.call('GET', KEYS[2]) or '0')
 if pauseUntil > now then return {0, pauseUntil - now, 1} end
-local window = tonumber(ARGV[1])
+local configured = tonumber(ARGV[1])
 local capacity = tonumber(ARGV[2])
-local limit = capacity
-local rate = redis.call('HMGET', KEYS[3], 'cap', 'cut', 'grown')
+local window = tonumber(ARGV[3])
+local limit = configured
+local rate = redis.call('HMGET', KEYS[3], 'limit', 'changed', 'ceiling', 'ceilingAt')
 if rate[1] then
-  limit = math.min(capacity, tonumber(rate[1]))
-  local changed = math.max(tonumber(rate[2] or '0'), tonumber(rate[3] or '0'))
-  if now - changed >= tonumber(ARGV[5]) then
-    limit = math.min(capacity, limit + tonumber(ARGV[6]))
-    if limit >= capacity then
-      redis.call('DEL', KEYS[3])
-    else
-      redis.call('HSET', KEYS[3], 'cap', limit, 'grown', now)
+  limit = math.min(configured, tonumber(rate[1]))
+  if now - tonumber(rate[2] or '0') >= tonumber(ARGV[8]) then
+    local top = configured
+    if rate[3] and now - tonumber(rate[4] or '0') < tonumber(ARGV[10]) then
+      top = math.min(configured, math.max(limit, tonumber(rate[3]) * 0.98))
     end
+    local grown = math.min(top, limit * (1 + tonumber(ARGV[9])))
+    if grown >= configured then
+      redis.call('HDEL', KEYS[3], 'limit')
+      redis.call('HSET', KEYS[3], 'changed', now)
+    else
+      redis.call('HSET', KEYS[3], 'limit', tostring(grown), 'changed', now)
+    end
+    limit = grown
   end
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < limit then
-  local reserve = tonumber(ARGV[4])
-  redis.call('ZADD', KEYS[1], now + reserve, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window + reserve)
-  return {1, 0, 0}
+local interval = 1000 / limit
+local tat = math.max(tonumber(redis.call('GET', KEYS[4]) or '0'), now)
+local paceWait = tat - now - interval * tonumber(ARGV[7])
+local keep = tonumber(ARGV[6])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window - keep)
+local logWait = 0
+if redis.call('ZCOUNT', KEYS[1], '(' .. (now - window), '+inf') >= capacity then
+  local oldest = tonumber(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - window), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)[2])
+  if oldest > now then logWait = 10 else logWait = math.max(1, oldest + window - now) end
 end
-local oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
-if oldest > now then return {0, 10, 0} end
-return {0, oldest + window - now, 0}
+if paceWait > 0 or logWait > 0 then
+  return {0, math.max(1, math.ceil(math.max(paceWait, logWait))), 0}
+end
+redis.call('SET', KEYS[4], tostring(tat + interval), 'PX', math.ceil(tat + interval - now + window))
+local reserve = tonumber(ARGV[5])
+redis.call('ZADD', KEYS[1], now + reserve, ARGV[4])
+redis.call('PEXPIRE', KEYS[1], window + reserve + keep)
+return {1, now, 0}
 `;
 
 /** KEYS: calls. ARGV: member. Re-books a granted call at the current time, if still booked. */
 export const SENT = `${NOW}
 redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
 return now
-`;
-
-/**
- * KEYS: pause, strikes, rate. ARGV: retryAfterMs (-1 if none), baseMs, maxMs, capacity,
- * windowMs. After a 429: cuts the limit in force to 3/4 (at most once per window, so the 429s
- * of one burst cut once), and pauses everyone: for Retry-After, or for `baseMs` doubling with
- * each 429 that follows within 5 s of the last pause, up to `maxMs`. 429s of calls sent before
- * a pause began do not lengthen it. Returns the pause in force, in ms from now.
- */
-export const THROTTLED = `${NOW}
-local capacity = tonumber(ARGV[4])
-local rate = redis.call('HMGET', KEYS[3], 'cap', 'cut')
-if now - tonumber(rate[2] or '0') >= tonumber(ARGV[5]) then
-  local limit = math.max(1, math.floor(math.min(capacity, tonumber(rate[1] or capacity)) * 3 / 4))
-  redis.call('HSET', KEYS[3], 'cap', limit, 'cut', now)
-  redis.call('PEXPIRE', KEYS[3], 3600000)
-end
-local pauseUntil = tonumber(redis.call('GET', KEYS[1]) or '0')
-local retryAfter = tonumber(ARGV[1])
-local wait
-if retryAfter >= 0 then
-  wait = retryAfter
-else
-  if pauseUntil > now then return pauseUntil - now end
-  local strikes = redis.call('INCR', KEYS[2])
-  wait = math.min(tonumber(ARGV[2]) * 2 ^ (strikes - 1), tonumber(ARGV[3]))
-  redis.call('PEXPIRE', KEYS[2], wait + 5000)
-end
-local untilTs = math.max(pauseUntil, now + wait)
-redis.call('SET', KEYS[1], untilTs, 'PX', untilTs - now + 1000)
-return untilTs - now
 `;

@@ -1,16 +1,18 @@
 /**
- * One rate limit and one throttle pause for every worker process that shares a Redis.
+ * One rate limit for every worker process that shares a Redis: calls paced evenly across all
+ * workers and hosts, never more than the limit in any window.
  *
- * The limit is a sliding log: a sorted set of the times at which calls were granted, on Redis'
- * clock (`TIME`), so hosts with drifting clocks still agree. A call is granted only when fewer
- * than `capacity` calls were granted in the last `windowMs`. Unlike a fixed window, this holds
- * in *every* window, including those straddling a boundary.
+ * - **Pacing (GCRA)** on Redis' clock: one call every `1000 / limit` ms across the fleet, with
+ *   a small burst tolerance (`burst` calls), so a token-bucket gateway never sees one burst per
+ *   second and transit jitter cannot pile calls into one window.
+ * - **The promise**, a sliding log: a sorted set of the times at which calls were sent, on
+ *   Redis' clock (`TIME`). A call is granted only when fewer than `capacity` calls were sent
+ *   (or granted and not yet sent) in the last `windowMs`. Unlike a fixed window, this holds in
+ *   *every* window, including those straddling a boundary.
  *
- * A 429 from NCP sets a pause that every worker honours before its next call (NCP's
- * `Retry-After` when given, otherwise a delay that doubles with each 429 in a row) and cuts the
- * limit in force to 3/4; the limit grows back by 5% of the configured one every 5 s without a
- * 429. So when NCP's real limit is below the configured one, calls settle just under it
- * instead of bouncing off it. The scripts are in `rate-limit-scripts.ts`.
+ * After a 429, `throttle.ts` decides the pause every worker keeps and the lower limit it paces
+ * to; repeated auth errors pause everyone (`auth-breaker.ts`). The scripts are in
+ * `rate-limit-scripts.ts`.
  */
 import type { Cluster, Redis } from 'ioredis';
 import { delay } from '../shared/delay.ts';
@@ -20,7 +22,15 @@ import {
   readThrottleState,
   type ThrottleState,
 } from '../shared/limiter-keys.ts';
-import { ACQUIRE, SENT, THROTTLED } from './rate-limit-scripts.ts';
+import { AuthPausedError } from './auth-breaker.ts';
+import { ACQUIRE, SENT } from './rate-limit-scripts.ts';
+import {
+  THROTTLE_DEFAULTS,
+  THROTTLED,
+  type ThrottleDecision,
+  type ThrottleTuning,
+  throttleDecision,
+} from './throttle.ts';
 
 export interface RateLimitWindow {
   /** Calls allowed within any window. */
@@ -43,9 +53,6 @@ export function rateLimitWindow(callsPerSecond: number, guardMs: number): RateLi
   return { capacity: 1, windowMs: Math.ceil(1000 / callsPerSecond) + guardMs };
 }
 
-/** After 429s, the limit in force grows back by this share of the configured one. */
-const RECOVER_STEP = 0.05;
-
 export interface RateLimiterOptions {
   /** Calls per second across all workers. */
   callsPerSecond: number;
@@ -53,88 +60,122 @@ export interface RateLimiterOptions {
   queuePrefix: string;
   /** @defaultValue 20 */
   guardMs?: number;
+  /** Calls that may leave together beyond the paced one (NCP_RATE_BURST). @defaultValue 1 */
+  burst?: number;
   /**
    * How long a granted call counts before it is booked as sent: at least the NCP timeout, so
    * a call from a worker that died before booking still counts until it cannot arrive.
    * @defaultValue 10000
    */
   reserveMs?: number;
-  /** First adaptive pause after a 429 without Retry-After. @defaultValue 1000 */
-  adaptiveBaseMs?: number;
-  /** Longest adaptive pause. @defaultValue 30000 */
-  adaptiveMaxMs?: number;
-  /** How often the limit in force grows back after 429s. @defaultValue 5000 */
-  recoverEveryMs?: number;
+  /** Longest pause any one 429's Retry-After sets (NCP_RETRY_AFTER_MAX_MS). @defaultValue 60000 */
+  retryAfterMaxMs?: number;
+  /** How the limit is learned after 429s; see `throttle.ts`. */
+  tuning?: Partial<ThrottleTuning>;
 }
 
-/** The two scripts, registered on the connection so they run by SHA (EVALSHA). */
+/** The scripts, registered on the connection so they run by SHA (EVALSHA). */
 interface LimiterCommands {
   ncpLimiterAcquire(
     calls: string,
     pause: string,
     rate: string,
-    windowMs: number,
+    gcra: string,
+    auth: string,
+    limit: number,
     capacity: number,
+    windowMs: number,
     member: string,
     reserveMs: number,
-    recoverMs: number,
-    step: number,
+    keepMs: number,
+    burst: number,
+    probeEveryMs: number,
+    probeStep: number,
+    ceilingTtlMs: number,
   ): Promise<[number, number, number]>;
   ncpLimiterSent(calls: string, member: string): Promise<number>;
   ncpLimiterThrottled(
+    calls: string,
     pause: string,
     strikes: string,
     rate: string,
+    refused: string,
+    member: string,
     retryAfterMs: number,
     baseMs: number,
     maxMs: number,
-    capacity: number,
+    limit: number,
+    margin: number,
+    keepMs: number,
+    capMs: number,
     windowMs: number,
-  ): Promise<number>;
+  ): Promise<[number, number, string, number, number]>;
 }
 
 function withLimiterCommands(redis: Redis | Cluster): LimiterCommands {
   if (!('ncpLimiterAcquire' in redis)) {
-    redis.defineCommand('ncpLimiterAcquire', { numberOfKeys: 3, lua: ACQUIRE });
-    redis.defineCommand('ncpLimiterThrottled', { numberOfKeys: 3, lua: THROTTLED });
+    redis.defineCommand('ncpLimiterAcquire', { numberOfKeys: 5, lua: ACQUIRE });
+    redis.defineCommand('ncpLimiterThrottled', { numberOfKeys: 5, lua: THROTTLED });
     redis.defineCommand('ncpLimiterSent', { numberOfKeys: 1, lua: SENT });
   }
   return redis as unknown as LimiterCommands;
 }
 
+/** Options of {@link RateLimiter.acquire}. */
+export interface AcquireOptions {
+  /** Grant even while auth errors pause everyone (the breaker's probe call). */
+  ignoreAuthPause?: boolean;
+}
+
 export class RateLimiter {
   readonly window: RateLimitWindow;
+  readonly callsPerSecond: number;
+  readonly keys: LimiterKeys;
+  readonly retryAfterMaxMs: number;
   private readonly redis: Redis | Cluster;
   private readonly scripts: LimiterCommands;
-  private readonly keys: LimiterKeys;
-  private readonly adaptiveBaseMs: number;
-  private readonly adaptiveMaxMs: number;
+  private readonly burst: number;
   private readonly reserveMs: number;
-  private readonly recoverEveryMs: number;
+  private readonly tuning: ThrottleTuning;
   private sequence = 0;
   private readonly memberPrefix = `${process.pid}-${Math.random().toString(36).slice(2, 10)}-`;
 
   constructor(redis: Redis | Cluster, options: RateLimiterOptions) {
     this.redis = redis;
     this.scripts = withLimiterCommands(redis);
+    this.callsPerSecond = options.callsPerSecond;
     this.window = rateLimitWindow(options.callsPerSecond, options.guardMs ?? 20);
     this.keys = limiterKeys(options.queuePrefix);
-    this.adaptiveBaseMs = options.adaptiveBaseMs ?? 1000;
-    this.adaptiveMaxMs = options.adaptiveMaxMs ?? 30_000;
+    this.burst = options.burst ?? 1;
+    if (!(Number.isInteger(this.burst) && this.burst >= 0)) {
+      throw new RangeError(`burst must be a whole number >= 0, got ${options.burst}`);
+    }
     this.reserveMs = options.reserveMs ?? 10_000;
-    this.recoverEveryMs = options.recoverEveryMs ?? 5000;
+    this.retryAfterMaxMs = options.retryAfterMaxMs ?? 60_000;
+    this.tuning = { ...THROTTLE_DEFAULTS, ...options.tuning };
   }
 
   /**
    * Waits until a call may be sent, then books it and returns the booking, to be passed to
    * {@link sent} once the request is on the wire. Rejects with the signal's reason when
-   * `signal` aborts. `onWait` hears of every wait before it starts; if it throws, so does
-   * `acquire` (the processor gives up on a pause longer than it may wait).
+   * `signal` aborts, and with {@link AuthPausedError} while auth errors pause every worker.
+   * `onWait` hears of every wait before it starts; if it throws, so does `acquire` (the
+   * processor gives up on a pause longer than it may wait).
    */
   async acquire(
     signal?: AbortSignal,
     onWait?: (waitMs: number, paused: boolean) => void,
+    options: AcquireOptions = {},
   ): Promise<string> {
+    return (await this.grant(signal, onWait, options)).booking;
+  }
+
+  /** {@link acquire}, with the time the call was granted (Redis clock, ms). */
+  async grant(
+    signal?: AbortSignal,
+    onWait?: (waitMs: number, paused: boolean) => void,
+    options: AcquireOptions = {},
+  ): Promise<{ booking: string; grantedAt: number }> {
     for (;;) {
       signal?.throwIfAborted();
       const member = `${this.memberPrefix}${++this.sequence}`;
@@ -142,17 +183,25 @@ export class RateLimiter {
         this.keys.calls,
         this.keys.pause,
         this.keys.rate,
-        this.window.windowMs,
+        this.keys.gcra,
+        // A key that never exists: the probe is granted past the auth pause.
+        options.ignoreAuthPause ? `${this.keys.auth}:ignored` : this.keys.auth,
+        this.callsPerSecond,
         this.window.capacity,
+        this.window.windowMs,
         member,
         this.reserveMs,
-        this.recoverEveryMs,
-        Math.max(1, Math.ceil(this.window.capacity * RECOVER_STEP)),
+        this.tuning.keepMs,
+        this.burst,
+        this.tuning.probeEveryMs,
+        this.tuning.probeStep,
+        this.tuning.ceilingTtlMs,
       );
-      if (granted === 1) return member;
+      if (granted === 1) return { booking: member, grantedAt: Number(waitMs) };
+      if (paused === 2) throw new AuthPausedError();
       onWait?.(waitMs, paused === 1);
-      // A little jitter spreads the workers that all wake when the oldest call leaves the window.
-      await delay(waitMs + Math.random() * 5, signal);
+      // A little jitter spreads the workers that wake for the same slot.
+      await delay(waitMs + Math.random() * 3, signal);
     }
   }
 
@@ -169,23 +218,33 @@ export class RateLimiter {
     return Number(await this.scripts.ncpLimiterSent(this.keys.calls, booking));
   }
 
-  /** Records a 429 and returns the global pause it set (or the one already in force), in ms. */
-  async throttled(retryAfterMs: number | undefined): Promise<number> {
-    const pause = await this.scripts.ncpLimiterThrottled(
+  /**
+   * Records the 429 NCP gave the call `booking` (already booked as sent) and decides the pause
+   * and the limit in force (`throttle.ts`).
+   */
+  async throttled(retryAfterMs: number | undefined, booking = ''): Promise<ThrottleDecision> {
+    const capMs = this.retryAfterMaxMs;
+    const reply = await this.scripts.ncpLimiterThrottled(
+      this.keys.calls,
       this.keys.pause,
       this.keys.strikes,
       this.keys.rate,
+      this.keys.refused,
+      booking,
       retryAfterMs === undefined ? -1 : Math.max(0, Math.round(retryAfterMs)),
-      this.adaptiveBaseMs,
-      this.adaptiveMaxMs,
-      this.window.capacity,
+      this.tuning.adaptiveBaseMs,
+      this.tuning.adaptiveMaxMs,
+      this.callsPerSecond,
+      this.tuning.margin,
+      this.tuning.keepMs,
+      capMs,
       this.window.windowMs,
     );
-    return Number(pause);
+    return throttleDecision(reply, retryAfterMs);
   }
 
   /** The throttle state every worker shares, as `status` shows it. */
   state(): Promise<ThrottleState> {
-    return readThrottleState(this.redis, this.keys, this.window.capacity);
+    return readThrottleState(this.redis, this.keys, this.callsPerSecond);
   }
 }

@@ -7,6 +7,7 @@ import type { JobPolicy, RedisConfig, WorkerConfig } from '../shared/config.ts';
 import { NcpError } from '../shared/ncp/index.ts';
 import type { RedisClient } from '../shared/redis.ts';
 import { backoffDelay } from './backoff.ts';
+import { boundedRetryAfter } from './throttle.ts';
 
 export function sharedWorkerOptions(
   connection: RedisClient,
@@ -29,7 +30,10 @@ export function sharedWorkerOptions(
         backoffDelay(
           { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
           attemptsMade,
-          error instanceof NcpError ? error.retryAfterMs : undefined,
+          boundedRetryAfter(
+            error instanceof NcpError ? error.retryAfterMs : undefined,
+            config.retryAfterMaxMs,
+          ),
         ),
     },
   };

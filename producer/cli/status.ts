@@ -52,11 +52,32 @@ export function renderStatus(s: StatusSnapshot, start?: StatusSnapshot): string 
     `outcomes   ${s.outcomes} retained`,
     `workers    ${s.workers} connected`,
     `rate       ${s.throttle.callsLastSecond} calls in the last second`,
-    `throttle   ${s.throttle.pausedForMs > 0 ? `paused for ${(s.throttle.pausedForMs / 1000).toFixed(1)} s` : 'none'}${s.throttle.strikes ? ` (${s.throttle.strikes} 429s in a row)` : ''}${s.throttle.limitInForce !== undefined ? `; limit cut to ${s.throttle.limitInForce} calls/s after 429s` : ''}`,
+    `throttle   ${formatThrottle(s)}`,
     `errors     ${formatErrors(s)}`,
   ];
+  const auth = s.throttle.authPause;
+  if (auth) {
+    lines.unshift(
+      `AUTH PAUSE since ${auth.since}: NCP refused access key ${auth.accessKeyId} ${auth.failures} times (errorCode ${auth.code}); no exports run. Fix NCP_ACCESS_KEY / NCP_SECRET_KEY and restart the workers (a probe call lifts the pause), or run \`ncp-cache-export resume-auth\``,
+    );
+  }
   if (start) lines.push(progressLine(s, start));
   return `${lines.join('\n')}\n`;
+}
+
+function formatThrottle(s: StatusSnapshot): string {
+  const t = s.throttle;
+  const parts = [t.pausedForMs > 0 ? `paused for ${(t.pausedForMs / 1000).toFixed(1)} s` : 'none'];
+  if (t.strikes) parts[0] += ` (${t.strikes} 429s in a row)`;
+  if (t.limitInForce !== undefined) {
+    parts.push(`limit in force ${t.limitInForce} calls/s, learned from 429s`);
+  }
+  if (t.ncpCeiling !== undefined && t.lastThrottledAt !== undefined) {
+    parts.push(
+      `NCP accepted ${t.ncpCeiling} calls in the second before its last 429 (${t.lastThrottledAt})`,
+    );
+  }
+  return parts.join('; ');
 }
 
 function formatErrors(s: StatusSnapshot): string {

@@ -102,7 +102,13 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
   const api = [...exportRoutes(producer), ...outcomeRoutes(producer)];
   let openapi: unknown;
-  const system = systemRoutes({ redis: producer.redis, metrics, openapi: () => openapi, logger });
+  const system = systemRoutes({
+    redis: producer.redis,
+    metrics,
+    openapi: () => openapi,
+    logger,
+    prefix: options.prefix,
+  });
   openapi = buildOpenApi([...api, ...system], {
     version: options.version,
     auth: http.apiToken !== undefined,

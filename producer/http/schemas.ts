@@ -172,4 +172,8 @@ export const problemSchema = z
   })
   .describe('An error.');
 
-export const healthSchema = z.object({ status: z.enum(['ok', 'unavailable']) });
+export const healthSchema = z.object({
+  status: z.enum(['ok', 'unavailable', 'auth_paused']),
+  /** Set with `auth_paused`: why no export runs, and how to lift it. */
+  message: z.string().optional(),
+});

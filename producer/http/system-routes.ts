@@ -3,6 +3,7 @@
  * answers), Prometheus metrics, and the OpenAPI document.
  */
 import type { Registry } from 'prom-client';
+import { limiterKeys } from '../../shared/limiter-keys.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { RedisClient } from '../../shared/redis.ts';
 import { defineRoute, type Route } from './route.ts';
@@ -16,6 +17,8 @@ export interface SystemRoutesOptions {
   /** The OpenAPI document; a function, as it describes these routes too. */
   openapi: () => unknown;
   logger: Logger;
+  /** QUEUE_PREFIX: where `/readyz` reads the auth pause. */
+  prefix?: string | undefined;
 }
 
 export function systemRoutes(options: SystemRoutesOptions): Route[] {
@@ -38,19 +41,30 @@ export function systemRoutes(options: SystemRoutesOptions): Route[] {
         method: 'GET',
         url: '/readyz',
         operationId: 'ready',
-        summary: 'Redis answers: the service can take requests',
+        summary:
+          'Redis answers and no auth pause holds the exports (503 auth_paused: NCP refused the access key repeatedly)',
         tag: 'operations',
         auth: false,
         responses: {
           200: { description: 'Ready', ...health },
-          503: { description: 'Redis does not answer', ...health },
+          503: {
+            description: 'Redis does not answer, or repeated NCP auth errors pause every worker',
+            ...health,
+          },
         },
       },
       async () => {
         const ready = await pingWithin(options.redis, READY_TIMEOUT_MS);
-        return ready
-          ? { status: 200, body: { status: 'ok' } }
-          : { status: 503, body: { status: 'unavailable' } };
+        if (!ready) return { status: 503, body: { status: 'unavailable' } };
+        const auth =
+          options.prefix === undefined
+            ? {}
+            : await options.redis.hgetall(limiterKeys(options.prefix).auth).catch(() => ({}));
+        if ('since' in auth) {
+          const message = `NCP refused access key ${auth.accessKeyId ?? '?'} repeatedly (errorCode ${auth.code ?? '?'}): every worker pauses exporting; see \`ncp-cache-export status\``;
+          return { status: 503, body: { status: 'auth_paused', message } };
+        }
+        return { status: 200, body: { status: 'ok' } };
       },
     ),
     defineRoute(

@@ -1,7 +1,9 @@
-/** The shared rate limiter against a real Redis: the sliding window, the pause, the cut limit. */
+/**
+ * The shared rate limiter against a real Redis: even pacing and the sliding-window promise,
+ * judged on the limiter's own record (grant and send times on Redis' clock).
+ */
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { limiterKeys } from '../../shared/limiter-keys.ts';
 import { RateLimiter } from '../../worker/rate-limit.ts';
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
 
@@ -23,12 +25,12 @@ describe('RateLimiter', () => {
     return new RateLimiter(redis, { callsPerSecond, queuePrefix: prefix, guardMs: 0, ...extra });
   }
 
-  it('never grants more than the limit within any sliding window, whoever asks', async () => {
-    const rate = limiter(5);
+  it('never books more than the limit as sent within any sliding window, whoever asks', async () => {
+    const rate = limiter(5, { burst: 4 });
     // 12 callers on 3 connections, as three worker processes would be.
     const connections = [redis, new Redis(testRedisUrl()), new Redis(testRedisUrl())];
     const limiters = connections.map(
-      (c) => new RateLimiter(c, { callsPerSecond: 5, queuePrefix: prefix, guardMs: 0 }),
+      (c) => new RateLimiter(c, { callsPerSecond: 5, queuePrefix: prefix, guardMs: 0, burst: 4 }),
     );
     const booked: number[] = [];
     await Promise.all(
@@ -46,41 +48,43 @@ describe('RateLimiter', () => {
     expect(rate.window).toEqual({ capacity: 5, windowMs: 1000 });
   });
 
-  it('pauses everyone after a 429: for Retry-After, else 1 s doubling', async () => {
-    const rate = limiter(10);
-    expect(await rate.throttled(undefined)).toBe(1000);
-    // A 429 of a call sent before the pause began does not lengthen it.
-    expect(await rate.throttled(undefined)).toBeLessThanOrEqual(1000);
-    expect((await rate.state()).strikes).toBe(1);
-    expect(await rate.throttled(3000)).toBe(3000);
-    const state = await rate.state();
-    expect(state.pausedForMs).toBeGreaterThan(2900);
-    let waited = 0;
-    const controller = new AbortController();
-    const acquiring = rate.acquire(controller.signal, (waitMs, paused) => {
-      waited = waitMs;
-      expect(paused).toBe(true);
-      controller.abort(new Error('stop waiting'));
-    });
-    await expect(acquiring).rejects.toThrow('stop waiting');
-    expect(waited).toBeGreaterThan(2900);
+  it('paces calls evenly across callers: one every 1000 / limit ms, on Redis clock', async () => {
+    limiter(20, { burst: 0 });
+    const connections = [redis, new Redis(testRedisUrl())];
+    const limiters = connections.map(
+      (c) => new RateLimiter(c, { callsPerSecond: 20, queuePrefix: prefix, guardMs: 0, burst: 0 }),
+    );
+    const granted: number[] = [];
+    await Promise.all(
+      Array.from({ length: 16 }, async (_, i) => {
+        const limiter = limiters[i % 2]!;
+        const { booking, grantedAt } = await limiter.grant();
+        granted.push(grantedAt);
+        await limiter.sent(booking);
+      }),
+    );
+    connections[1]!.disconnect();
+    granted.sort((a, b) => a - b);
+    // 16 callers at once: no two grants closer than the emission interval (50 ms; Redis' TIME
+    // is read in whole ms, so 1 ms less), not one burst of 16.
+    for (let i = 1; i < granted.length; i++) {
+      expect(granted[i]! - granted[i - 1]!).toBeGreaterThanOrEqual(49);
+    }
   });
 
-  it('cuts the limit in force to 3/4 once per burst of 429s, then grows it back', async () => {
-    const rate = limiter(20, { recoverEveryMs: 200 });
-    await rate.throttled(0);
-    await rate.throttled(0);
-    expect((await rate.state()).limitInForce).toBe(15);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    const booking = await rate.acquire();
-    await rate.sent(booking);
-    expect((await rate.state()).limitInForce).toBe(16);
-    for (let i = 0; i < 4; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 210));
-      await rate.sent(await rate.acquire());
+  it('lets a burst of `burst` + 1 calls go together, then paces', async () => {
+    const rate = limiter(10, { burst: 2 });
+    const granted: number[] = [];
+    const waits: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const { booking, grantedAt } = await rate.grant(undefined, () => waits.push(i));
+      granted.push(grantedAt);
+      await rate.sent(booking);
     }
-    expect((await rate.state()).limitInForce).toBe(20);
-    expect(await redis.exists(limiterKeys(prefix).rate)).toBe(0);
+    // The first three never wait; from then on one per 100 ms after the first (Redis clock).
+    expect(waits.filter((i) => i < 3)).toEqual([]);
+    expect(granted[3]! - granted[0]!).toBeGreaterThanOrEqual(99);
+    expect(granted[4]! - granted[0]!).toBeGreaterThanOrEqual(199);
   });
 
   it('counts a granted call until it is booked as sent', async () => {
@@ -92,5 +96,9 @@ describe('RateLimiter', () => {
     await new Promise((resolve) => setTimeout(resolve, 1200));
     controller.abort(new Error('still waiting'));
     await expect(second).rejects.toThrow('still waiting');
+  });
+
+  it('refuses a burst larger than a whole number', () => {
+    expect(() => limiter(5, { burst: -1 })).toThrow('burst must be a whole number >= 0, got -1');
   });
 });

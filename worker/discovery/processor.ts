@@ -24,6 +24,7 @@ import { type CallOptions, NcpError, type NcpResponse } from '../../shared/ncp/i
 import { type BackoffPolicy, backoffDelay } from '../backoff.ts';
 import { jobAttempt } from '../job-attempt.ts';
 import { asNcpError, type CallLimiter, callUnderLimit } from '../ncp-call.ts';
+import { boundedRetryAfter } from '../throttle.ts';
 import type { ListCall } from './ncp-lists.ts';
 import { buildDiscoveryOutcome, type DiscoveryOutcomeStore } from './outcome.ts';
 import { type DiscoveryPlan, planDiscovery } from './plan.ts';
@@ -150,7 +151,11 @@ export function createDiscoveryProcessor(deps: DiscoveryDeps) {
         } catch (error) {
           if (!(error instanceof NcpError) || !error.retryable) throw error;
           if (attempt >= deps.retry.maxAttempts) throw error;
-          await delay(backoffDelay(deps.retry.backoff, attempt, error.retryAfterMs), deps.shutdown);
+          const retryAfterMs = boundedRetryAfter(
+            error.retryAfterMs,
+            deps.limiter.retryAfterMaxMs ?? Number.POSITIVE_INFINITY,
+          );
+          await delay(backoffDelay(deps.retry.backoff, attempt, retryAfterMs), deps.shutdown);
         }
       }
     };

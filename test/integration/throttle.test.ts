@@ -1,0 +1,139 @@
+/**
+ * What the limiter decides after a 429, against a real Redis: the estimate of NCP's limit from
+ * the calls it accepted, the pause, the learned limit kept across restarts, probing, and the
+ * Retry-After cap. Judged on the limiter's own record (Redis clock).
+ */
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { limiterKeys } from '../../shared/limiter-keys.ts';
+import { RateLimiter } from '../../worker/rate-limit.ts';
+import { deletePrefix, testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+
+describe('throttling', () => {
+  let redis: Redis;
+  let prefix: string;
+
+  beforeAll(() => {
+    redis = new Redis(testRedisUrl());
+  });
+  afterAll(() => redis.disconnect());
+  afterEach(async () => deletePrefix(testRedisUrl(), prefix));
+
+  function limiter(
+    callsPerSecond: number,
+    extra: Partial<ConstructorParameters<typeof RateLimiter>[1]> = {},
+  ) {
+    prefix ??= uniquePrefix('throttle');
+    return new RateLimiter(redis, { callsPerSecond, queuePrefix: prefix, guardMs: 0, ...extra });
+  }
+  afterEach(() => {
+    prefix = undefined as unknown as string;
+  });
+
+  /** `n` calls granted and booked as sent, as NCP would have accepted them. */
+  async function accepted(rate: RateLimiter, n: number): Promise<number[]> {
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) times.push(await rate.bookSent(await rate.acquire()));
+    return times;
+  }
+
+  it('cuts the limit to just under what NCP accepted in the second before a 429', async () => {
+    const rate = limiter(100, { burst: 100 });
+    const sent = await accepted(rate, 20);
+    await nextMillisecond(redis, sent.at(-1)!); // calls sent in the same ms are not "before"
+    const refused = await rate.acquire();
+    await rate.sent(refused);
+    const inFlight = await rate.acquire();
+    await rate.sent(inFlight);
+    const before = await redisTime(redis);
+    const decision = await rate.throttled(undefined, refused);
+    expect(decision.estimate).toBe(20);
+    expect(decision.limitCutTo).toBeCloseTo(19, 5);
+    // Everyone waits until the first accepted call has left NCP's window: no longer.
+    expect(decision.pauseMs).toBeLessThanOrEqual(sent[0]! + 1000 - before);
+    expect(decision.pauseMs).toBeGreaterThan(0);
+    // A call sent before that decision (in flight) brings old news: nothing changes.
+    const late = await rate.throttled(undefined, inFlight);
+    expect(late.oldNews).toBe(true);
+    expect(late.limitCutTo).toBeUndefined();
+    const state = await rate.state();
+    expect(state.limitInForce).toBe(19);
+    expect(state.ncpCeiling).toBe(20);
+    expect(state.strikes).toBe(0);
+  });
+
+  it('paces at the learned limit after the pause, and a restarted worker keeps it', async () => {
+    const first = limiter(100, { burst: 0 });
+    await nextMillisecond(redis, (await accepted(first, 10)).at(-1)!);
+    const refused = await first.acquire();
+    await first.sent(refused);
+    const { limitCutTo } = await first.throttled(undefined, refused);
+    expect(limitCutTo).toBeCloseTo(9.5, 5);
+    // A new limiter (a restarted worker) on the same prefix starts from the learned limit.
+    const restarted = limiter(100, { burst: 0 });
+    expect((await restarted.state()).limitInForce).toBe(9.5);
+    const granted: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const { booking, grantedAt } = await restarted.grant();
+      granted.push(grantedAt);
+      await restarted.sent(booking);
+    }
+    // One call every 1000 / 9.5 = 105.3 ms (Redis' TIME in whole ms).
+    for (let i = 1; i < granted.length; i++) {
+      expect(granted[i]! - granted[i - 1]!).toBeGreaterThanOrEqual(105);
+    }
+  });
+
+  it('probes up slowly without 429s, and stops just under the ceiling NCP showed', async () => {
+    const rate = limiter(100, { burst: 100, tuning: { probeEveryMs: 20, probeStep: 0.5 } });
+    await nextMillisecond(redis, (await accepted(rate, 10)).at(-1)!);
+    const refused = await rate.acquire();
+    await rate.sent(refused);
+    await rate.throttled(undefined, refused);
+    expect((await rate.state()).limitInForce).toBe(9.5);
+    for (let i = 0; i < 4; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      await rate.sent(await rate.acquire());
+    }
+    // 9.5 grows by half of itself per probe, but no further than 98% of NCP's 10.
+    expect((await rate.state()).limitInForce).toBe(9.8);
+  });
+
+  it('pauses exponentially only while NCP accepts nothing at all', async () => {
+    const rate = limiter(10);
+    const calls = [];
+    for (let i = 0; i < 3; i++) {
+      const booking = await rate.acquire();
+      await rate.sent(booking);
+      calls.push(booking);
+      const decision = await rate.throttled(undefined, booking);
+      expect(decision.estimate).toBe(0);
+      expect(decision.limitCutTo).toBeUndefined();
+      expect(decision.pauseMs).toBe(1000 * 2 ** i);
+      await redis.del(limiterKeys(prefix).pause); // as if the pause had passed
+    }
+    expect((await rate.state()).strikes).toBe(3);
+  });
+
+  it('caps Retry-After at retryAfterMaxMs and says so', async () => {
+    const rate = limiter(10, { retryAfterMaxMs: 1500 });
+    const booking = await rate.acquire();
+    await rate.sent(booking);
+    const decision = await rate.throttled(86_400_000, booking);
+    expect(decision.pauseMs).toBe(1500);
+    expect(decision.retryAfterCappedFromMs).toBe(86_400_000);
+    const state = await rate.state();
+    expect(state.pausedForMs).toBeLessThanOrEqual(1500);
+    expect(state.pausedForMs).toBeGreaterThan(1000);
+  });
+});
+
+async function redisTime(redis: Redis): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+/** Returns once Redis' clock has passed `ms`. */
+async function nextMillisecond(redis: Redis, ms: number): Promise<void> {
+  while ((await redisTime(redis)) <= ms) {}
+}

@@ -1,0 +1,168 @@
+/**
+ * What happens after NCP answers 429: how long every worker pauses, and the limit the fleet
+ * keeps to afterwards. NCP publishes no rate limit, so the limit is learned from what its
+ * gateway did:
+ *
+ * - **Estimate, then pace under it.** On a 429, the calls NCP accepted in the second before
+ *   the refused one was sent (the limiter's own record of send times, Redis clock) are what its
+ *   gateway lets through in a second. The limit in force becomes `margin` under that estimate
+ *   (never above the limit in force already), and the estimate is kept as the ceiling.
+ * - **A pause as short as the evidence allows.** Every worker waits until the oldest of those
+ *   accepted calls has left the window, so the gateway has room again when calls resume; with
+ *   `Retry-After`, for that long, capped at `retryAfterMaxMs` (logged when capped). Only when
+ *   NCP accepted nothing in the second before (it throttles at any rate) does the pause grow
+ *   exponentially, from `adaptiveBaseMs` to `adaptiveMaxMs`.
+ * - **One decision per episode.** 429s of calls sent before the last decision (the rest of a
+ *   burst, calls in flight) change nothing.
+ * - **Probe up slowly.** Without a 429, the limit in force grows by 1% every 5 s (in the
+ *   acquire script, `rate-limit-scripts.ts`) up to 98% of the ceiling while it is recent, then
+ *   up to the configured limit.
+ *
+ * The learned limit is kept in Redis without expiry (the `rate` hash), so restarted workers
+ * start from it; `status`, the metrics and the workers' logs show it.
+ */
+import type { Logger } from '../shared/logger.ts';
+import { NOW } from './rate-limit-scripts.ts';
+
+/** Tuning of {@link THROTTLED} and of probing; defaults in {@link THROTTLE_DEFAULTS}. */
+export interface ThrottleTuning {
+  /** The limit in force goes this share under the estimate of NCP's. */
+  margin: number;
+  /** First pause when NCP throttles at any rate. */
+  adaptiveBaseMs: number;
+  /** Longest such pause (never above the Retry-After cap). */
+  adaptiveMaxMs: number;
+  /** Without a 429 for this long, the limit in force grows by `probeStep`. */
+  probeEveryMs: number;
+  probeStep: number;
+  /** How long a ceiling seen at a 429 stops probing just under it. */
+  ceilingTtlMs: number;
+  /** How long after sending a call's 429 still counts towards an estimate. */
+  keepMs: number;
+}
+
+export const THROTTLE_DEFAULTS = {
+  margin: 0.05,
+  adaptiveBaseMs: 1000,
+  adaptiveMaxMs: 30_000,
+  probeEveryMs: 5000,
+  probeStep: 0.01,
+  ceilingTtlMs: 600_000,
+  keepMs: 5000,
+} as const satisfies ThrottleTuning;
+
+/** What the limiter decided after a 429. */
+export interface ThrottleDecision {
+  /** The pause every worker now keeps, in ms from now (0: none). */
+  pauseMs: number;
+  /** Calls NCP accepted in the second before the refused one; undefined if not estimated. */
+  estimate: number | undefined;
+  /** The limit in force after this 429, calls/s; undefined when it did not change. */
+  limitCutTo: number | undefined;
+  /** NCP's Retry-After when it was longer than the cap, in ms. */
+  retryAfterCappedFromMs: number | undefined;
+  /** True when the 429 belonged to calls sent before the last decision. */
+  oldNews: boolean;
+}
+
+/**
+ * KEYS: calls, pause, strikes, rate, refused.
+ * ARGV: member, retryAfterMs (-1 if none), baseMs, maxMs, configured, margin, keepMs, capMs,
+ * windowMs.
+ * Returns { pauseMs, estimate (-1 if none), limitCutTo as text ('' if unchanged),
+ * retryAfterCapped (1|0), oldNews (1|0) }.
+ */
+export const THROTTLED = `${NOW}
+local sentAt = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or now)
+if sentAt > now then sentAt = now end
+local keep = tonumber(ARGV[7])
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - 1000 - keep)
+redis.call('ZADD', KEYS[5], sentAt, ARGV[1])
+redis.call('PEXPIRE', KEYS[5], 1000 + keep)
+local pauseUntil = tonumber(redis.call('GET', KEYS[2]) or '0')
+local rate = redis.call('HMGET', KEYS[4], 'limit', 'cut')
+if sentAt <= tonumber(rate[2] or '-1') then
+  return {math.max(0, pauseUntil - now), -1, '', 0, 1}
+end
+local configured = tonumber(ARGV[5])
+local limit = math.min(configured, tonumber(rate[1] or configured))
+local retryAfter = tonumber(ARGV[2])
+local cap = tonumber(ARGV[8])
+local capped = 0
+if retryAfter > cap then
+  retryAfter = cap
+  capped = 1
+end
+local from = '(' .. (sentAt - 1000)
+local to = '(' .. sentAt
+local estimate = redis.call('ZCOUNT', KEYS[1], from, to) - redis.call('ZCOUNT', KEYS[5], from, to)
+local wait = 0
+local cutTo = ''
+if estimate >= 1 then
+  local newLimit = math.max(0.1, math.min(limit, estimate) * (1 - tonumber(ARGV[6])))
+  cutTo = tostring(newLimit)
+  redis.call('HSET', KEYS[4], 'limit', cutTo, 'cut', now, 'changed', now, 'ceiling', estimate, 'ceilingAt', now)
+  redis.call('DEL', KEYS[3])
+  for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], from, to)) do
+    if not redis.call('ZSCORE', KEYS[5], member) then
+      wait = tonumber(redis.call('ZSCORE', KEYS[1], member)) + tonumber(ARGV[9]) - now
+      break
+    end
+  end
+else
+  local strikes = redis.call('INCR', KEYS[3])
+  wait = math.min(tonumber(ARGV[3]) * 2 ^ (strikes - 1), tonumber(ARGV[4]), cap)
+  redis.call('PEXPIRE', KEYS[3], wait + 5000)
+  redis.call('HSET', KEYS[4], 'cut', now)
+end
+if retryAfter >= 0 then wait = retryAfter end
+wait = math.max(0, math.ceil(wait))
+local untilTs = math.max(pauseUntil, now + wait)
+if untilTs > now then redis.call('SET', KEYS[2], untilTs, 'PX', untilTs - now + 1000) end
+return {untilTs - now, estimate, cutTo, capped, 0}
+`;
+
+/** Reads the script's answer. */
+export function throttleDecision(
+  reply: [number, number, string, number, number],
+  retryAfterMs: number | undefined,
+): ThrottleDecision {
+  const [pauseMs, estimate, cutTo, capped, oldNews] = reply;
+  return {
+    pauseMs: Number(pauseMs),
+    estimate: Number(estimate) < 0 ? undefined : Number(estimate),
+    limitCutTo: cutTo === '' ? undefined : Number(cutTo),
+    retryAfterCappedFromMs: Number(capped) === 1 ? retryAfterMs : undefined,
+    oldNews: Number(oldNews) === 1,
+  };
+}
+
+/** NCP's Retry-After, no longer than the cap (NCP_RETRY_AFTER_MAX_MS). */
+export function boundedRetryAfter(
+  retryAfterMs: number | undefined,
+  capMs: number,
+): number | undefined {
+  return retryAfterMs === undefined ? undefined : Math.min(retryAfterMs, capMs);
+}
+
+/** One log line for a 429 that changed something: the pause, the limit, a capped Retry-After. */
+export function logThrottleDecision(log: Logger, decision: ThrottleDecision, capMs: number): void {
+  if (decision.oldNews) return;
+  if (decision.retryAfterCappedFromMs !== undefined) {
+    log.warn(
+      { retryAfterMs: decision.retryAfterCappedFromMs, capMs },
+      `NCP asked to wait ${Math.round(decision.retryAfterCappedFromMs / 1000)} s; waiting NCP_RETRY_AFTER_MAX_MS (${capMs} ms) instead`,
+    );
+  }
+  const limit = decision.limitCutTo;
+  log.warn(
+    {
+      pauseMs: decision.pauseMs,
+      ncpAcceptedLastSecond: decision.estimate,
+      limitInForce: limit === undefined ? undefined : Math.round(limit * 100) / 100,
+    },
+    limit === undefined
+      ? `NCP throttled at any rate: every worker pauses ${decision.pauseMs} ms`
+      : `NCP throttled after accepting ${decision.estimate} calls in a second: limit in force now ${limit.toFixed(2)} calls/s, every worker pauses ${decision.pauseMs} ms`,
+  );
+}
