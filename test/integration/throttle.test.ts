@@ -11,13 +11,16 @@ import { deletePrefix, testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
 
 describe('throttling', () => {
   let redis: Redis;
-  let prefix: string;
+  let prefix: string | undefined;
 
   beforeAll(() => {
     redis = new Redis(testRedisUrl());
   });
   afterAll(() => redis.disconnect());
-  afterEach(async () => deletePrefix(testRedisUrl(), prefix));
+  afterEach(async () => {
+    if (prefix) await deletePrefix(testRedisUrl(), prefix);
+    prefix = undefined;
+  });
 
   function limiter(
     callsPerSecond: number,
@@ -26,9 +29,6 @@ describe('throttling', () => {
     prefix ??= uniquePrefix('throttle');
     return new RateLimiter(redis, { callsPerSecond, queuePrefix: prefix, guardMs: 0, ...extra });
   }
-  afterEach(() => {
-    prefix = undefined as unknown as string;
-  });
 
   /** `n` calls granted and booked as sent, as NCP would have accepted them. */
   async function accepted(rate: RateLimiter, n: number): Promise<number[]> {
@@ -110,7 +110,7 @@ describe('throttling', () => {
       expect(decision.estimate).toBe(0);
       expect(decision.limitCutTo).toBeUndefined();
       expect(decision.pauseMs).toBe(1000 * 2 ** i);
-      await redis.del(limiterKeys(prefix).pause); // as if the pause had passed
+      await redis.del(limiterKeys(prefix!).pause); // as if the pause had passed
     }
     expect((await rate.state()).strikes).toBe(3);
   });
