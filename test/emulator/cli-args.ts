@@ -3,6 +3,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { GATEWAY_MODELS, type GatewayModel } from './gateway-models.ts';
 import { FAULT_NAMES, type FaultName, type RetryAfterMode } from './types.ts';
 
 /** A command line the sandbox cannot run. */
@@ -18,6 +19,9 @@ export interface SandboxArgs {
   seedPath: string;
   rateLimit: number | null;
   retryAfter: RetryAfterMode;
+  gateway: GatewayModel;
+  burst: number;
+  jitterMs: number;
   probability: Partial<Record<FaultName, number>>;
   schedule: Array<FaultName | 'none'>;
   slowMs: number | undefined;
@@ -37,6 +41,11 @@ Runs the NCP API gateway emulator (exportBackupToObjectStorage of vredis and vca
   --seed <file>           seed JSON (default test/emulator/seed.example.json)
   --rate <n>              admit at most n requests in any sliding second (default: no limit)
   --retry-after <value>   Retry-After on 429: none, <seconds> or date (default none)
+  --gateway <model>       how the rate limit counts: sliding (any 1 s window), token-bucket
+                          (refilled at --rate/s, --burst tokens) or fixed (calendar seconds)
+                          (default sliding)
+  --burst <n>             tokens of the token-bucket gateway (default 1)
+  --jitter <ms>           transit jitter: each request arrives 0..ms late (default 0)
   --fault <name>=<p>      inject a fault with probability p (0..1); repeatable
   --schedule <a,b,...>    faults for the first requests, in order ('none' to skip one)
   --slow-ms <ms>          delay of the 'slow' fault (default 15000)
@@ -65,6 +74,9 @@ export function parseSandboxArgs(argv: string[]): SandboxArgs | 'help' {
     seedPath: values.seed ?? EXAMPLE_SEED,
     rateLimit: values.rate === undefined ? null : integer('--rate', values.rate, 1),
     retryAfter: retryAfter(values['retry-after'] ?? 'none'),
+    gateway: gatewayModel(values.gateway ?? 'sliding'),
+    burst: integer('--burst', values.burst ?? '1', 1),
+    jitterMs: integer('--jitter', values.jitter ?? '0'),
     probability: probabilities(values.fault ?? []),
     schedule: schedule(values.schedule),
     slowMs: values['slow-ms'] === undefined ? undefined : integer('--slow-ms', values['slow-ms']),
@@ -84,6 +96,9 @@ function parse(argv: string[]) {
       seed: { type: 'string' },
       rate: { type: 'string' },
       'retry-after': { type: 'string' },
+      gateway: { type: 'string' },
+      burst: { type: 'string' },
+      jitter: { type: 'string' },
       fault: { type: 'string', multiple: true },
       schedule: { type: 'string' },
       'slow-ms': { type: 'string' },
@@ -107,6 +122,14 @@ function retryAfter(text: string): RetryAfterMode {
   if (text === 'none' || text === 'date') return text;
   if (/^[0-9]+$/.test(text)) return Number(text);
   throw new CliUsageError(`--retry-after must be none, a number of seconds or date, got "${text}"`);
+}
+
+function gatewayModel(text: string): GatewayModel {
+  const model = GATEWAY_MODELS.find((m) => m === text);
+  if (model === undefined) {
+    throw new CliUsageError(`--gateway must be one of ${GATEWAY_MODELS.join(', ')}, got "${text}"`);
+  }
+  return model;
 }
 
 function faultName(text: string, flag: string): FaultName {

@@ -3,6 +3,7 @@
  * on every run-time patch (from code or from `POST /__admin/config`).
  */
 import { z } from 'zod';
+import { GATEWAY_MODELS, type GatewayModel } from './gateway-models.ts';
 import {
   type EmulatorOptions,
   type EmulatorPatch,
@@ -28,6 +29,9 @@ export interface ResolvedFaults {
 export interface RuntimeSettings {
   rateLimit: number | null;
   retryAfter: RetryAfterMode;
+  gateway: GatewayModel;
+  burst: number;
+  jitterMs: number;
   faults: ResolvedFaults;
   latencyMs: number;
   clockOffsetMs: number;
@@ -62,6 +66,9 @@ const faultsSchema = z.strictObject({
 const patchSchema = z.strictObject({
   rateLimit: z.int().positive().nullable().optional(),
   retryAfter: z.union([z.literal('none'), z.literal('date'), z.int().nonnegative()]).optional(),
+  gateway: z.enum(GATEWAY_MODELS).optional(),
+  burst: z.int().positive().optional(),
+  jitterMs: nonNegative.optional(),
   faults: faultsSchema.optional(),
   latencyMs: nonNegative.optional(),
   clockOffsetMs: z.number().finite().optional(),
@@ -90,6 +97,9 @@ export function applyPatch(current: RuntimeSettings, patch: EmulatorPatch): Runt
   const next = { ...current };
   if ('rateLimit' in patch) next.rateLimit = patch.rateLimit ?? null;
   if ('retryAfter' in patch) next.retryAfter = patch.retryAfter ?? 'none';
+  if ('gateway' in patch) next.gateway = patch.gateway ?? 'sliding';
+  if ('burst' in patch) next.burst = patch.burst ?? 1;
+  if ('jitterMs' in patch) next.jitterMs = patch.jitterMs ?? 0;
   if ('latencyMs' in patch) next.latencyMs = patch.latencyMs ?? 0;
   if ('clockOffsetMs' in patch) next.clockOffsetMs = patch.clockOffsetMs ?? 0;
   if ('faults' in patch) {
@@ -114,6 +124,9 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
   const initial: RuntimeSettings = {
     rateLimit: null,
     retryAfter: 'none',
+    gateway: 'sliding',
+    burst: 1,
+    jitterMs: 0,
     faults: { probability: {}, schedule: [], slowMs: DEFAULT_SLOW_MS },
     latencyMs: 0,
     clockOffsetMs: 0,

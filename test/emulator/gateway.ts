@@ -1,6 +1,6 @@
 /**
  * One API request through the emulated gateway and service, in NCP's order:
- * count the arrival, route (404), authenticate (401), throttle (429), read the parameters
+ * wait out the transit jitter, count the arrival, route (404), authenticate (401), throttle (429), read the parameters
  * (413), inject a fault, check the parameters (service errors), then run the action.
  */
 import { randomUUID } from 'node:crypto';
@@ -42,10 +42,15 @@ export async function handleApiRequest(
   res: ServerResponse,
   ctx: GatewayContext,
 ): Promise<void> {
+  let settings = ctx.settings();
+  const signal = requestSignal(res, ctx.lifetime);
+  if (settings.jitterMs > 0) {
+    // Transit: the request reaches the gateway a random while after it was sent.
+    if (!(await delay(Math.random() * settings.jitterMs, signal))) return;
+    settings = ctx.settings();
+  }
   const arrival = performance.now();
   ctx.recorder.arrival(arrival);
-  const settings = ctx.settings();
-  const signal = requestSignal(res, ctx.lifetime);
   const reply = (rendered: Rendered, headers: Record<string, string> = {}): Promise<void> =>
     send(res, rendered, headers, settings, signal);
 
@@ -73,7 +78,12 @@ export async function handleApiRequest(
     return reply(renderGatewayError(GATEWAY_ERRORS.authenticationFailed, auth.details));
   }
 
-  const admission = ctx.recorder.admit(arrival, settings.rateLimit);
+  const admission = ctx.recorder.admit(
+    arrival,
+    settings.rateLimit,
+    settings.gateway,
+    settings.burst,
+  );
   if (!admission.admitted) {
     ctx.recorder.count('throttled');
     return reply(rateLimited(), retryAfter(settings, admission.waitMs));

@@ -23,12 +23,18 @@ async function main(argv: string[]): Promise<void> {
     seed,
     rateLimit: args.rateLimit,
     retryAfter: args.retryAfter,
+    gateway: args.gateway,
+    burst: args.burst,
+    jitterMs: args.jitterMs,
     faults: { probability: args.probability, schedule: args.schedule, slowMs: args.slowMs },
     latencyMs: args.latencyMs,
     clockOffsetMs: args.clockOffsetMs,
   });
   const keys = seed.credentials.map((c) => c.accessKey).join(', ');
-  const limit = args.rateLimit === null ? 'no rate limit' : `rate limit ${args.rateLimit}/s`;
+  const limit =
+    args.rateLimit === null
+      ? 'no rate limit'
+      : `rate limit ${args.rateLimit}/s, ${args.gateway}${args.gateway === 'token-bucket' ? ` burst ${args.burst}` : ''}`;
   console.log(
     `NCP emulator listening on ${emulator.url} (access key ${keys}; ${seed.instances.length} instances, ${seed.buckets.length} buckets; ${limit})`,
   );

@@ -1,20 +1,20 @@
 /**
  * What the emulator counts and records: stats, sliding windows and accepted exports.
  */
+import { type Admission, Admitter, type GatewayModel } from './gateway-models.ts';
 import { SlidingWindow } from './sliding-window.ts';
 import { type AcceptedExport, type EmulatorStats, FAULT_NAMES, type FaultName } from './types.ts';
 
 /** Counters that are plain increments. */
 export type Counter = 'throttled' | 'badSignatures' | 'invalid' | 'notFound';
 
-/** Outcome of {@link Recorder.admit}: refused requests learn when a slot frees. */
-export type Admission = { admitted: true } | { admitted: false; waitMs: number };
+export type { Admission } from './gateway-models.ts';
 
 /** Stats, windows and exports of one emulator. Times are monotonic milliseconds. */
 export class Recorder {
   readonly #windowMs: number;
   readonly #arrivals: SlidingWindow;
-  readonly #admitted: SlidingWindow;
+  readonly #admitted: Admitter;
   readonly #acceptedWindow: SlidingWindow;
   #counters = emptyCounters();
   #exports: AcceptedExport[] = [];
@@ -24,7 +24,7 @@ export class Recorder {
   constructor(windowMs: number) {
     this.#windowMs = windowMs;
     this.#arrivals = new SlidingWindow(windowMs);
-    this.#admitted = new SlidingWindow(windowMs);
+    this.#admitted = new Admitter(windowMs);
     this.#acceptedWindow = new SlidingWindow(windowMs);
   }
 
@@ -39,14 +39,15 @@ export class Recorder {
     this.#arrivals.add(now);
   }
 
-  /** Admits a request at `now` unless `limit` requests were admitted in the window. */
-  admit(now: number, limit: number | null): Admission {
-    if (limit !== null && this.#admitted.count(now) >= limit) {
-      const oldest = this.#admitted.oldest() ?? now;
-      return { admitted: false, waitMs: Math.max(0, oldest + this.#windowMs - now) };
-    }
-    this.#admitted.add(now);
-    return { admitted: true };
+  /** Admits a request at `now` by the gateway model's rule (`gateway-models.ts`). */
+  admit(
+    now: number,
+    limit: number | null,
+    model: GatewayModel = 'sliding',
+    burst = 1,
+    wallNow = Date.now(),
+  ): Admission {
+    return this.#admitted.admit(now, wallNow, limit, model, burst);
   }
 
   count(counter: Counter): void {
@@ -95,7 +96,7 @@ export class Recorder {
     this.#seen.clear();
     this.#duplicates = 0;
     this.#arrivals.clear();
-    this.#admitted.clear();
+    this.#admitted.reset();
     this.#acceptedWindow.clear();
   }
 }

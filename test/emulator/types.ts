@@ -2,6 +2,7 @@
  * Public types of the NCP API gateway emulator: its options, its handle and what it records.
  */
 import type { ApiFamily } from '../../shared/contract.ts';
+import type { GatewayModel } from './gateway-models.ts';
 import type { Seed } from './seed.ts';
 
 /** Every fault the emulator can inject, in the order their probability intervals are laid out. */
@@ -82,6 +83,24 @@ export interface EmulatorOptions {
    * @defaultValue 'none'
    */
   retryAfter?: RetryAfterMode;
+  /**
+   * How the gateway counts toward `rateLimit` (see `gateway-models.ts`): `sliding` window,
+   * `token-bucket` (refilled at `rateLimit`/s, holding `burst` tokens), or `fixed` calendar
+   * seconds.
+   * @defaultValue 'sliding'
+   */
+  gateway?: GatewayModel;
+  /**
+   * Tokens a `token-bucket` gateway holds: the most requests it admits at once.
+   * @defaultValue 1
+   */
+  burst?: number;
+  /**
+   * Transit jitter: each request reaches the gateway after a uniformly random delay of
+   * 0 to `jitterMs` ms (as calls crossing a network would), before it is counted.
+   * @defaultValue 0
+   */
+  jitterMs?: number;
   /** Faults to inject. @defaultValue none */
   faults?: FaultConfig;
   /**
@@ -109,7 +128,17 @@ export interface EmulatorOptions {
 
 /** What {@link Emulator.configure} may change while the emulator runs. */
 export type EmulatorPatch = Partial<
-  Pick<EmulatorOptions, 'rateLimit' | 'retryAfter' | 'faults' | 'latencyMs' | 'clockOffsetMs'>
+  Pick<
+    EmulatorOptions,
+    | 'rateLimit'
+    | 'retryAfter'
+    | 'gateway'
+    | 'burst'
+    | 'jitterMs'
+    | 'faults'
+    | 'latencyMs'
+    | 'clockOffsetMs'
+  >
 >;
 
 /** Counters since start or the last {@link Emulator.reset}. */

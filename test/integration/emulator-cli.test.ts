@@ -44,6 +44,9 @@ describe('sandbox command line', () => {
       seedPath: 'x.json',
       rateLimit: 10,
       retryAfter: 1,
+      gateway: 'sliding',
+      burst: 1,
+      jitterMs: 0,
       probability: { http503: 0.1, reset: 0.05 },
       schedule: [],
       slowMs: undefined,
@@ -98,7 +101,7 @@ describe('sandbox command line', () => {
     const lines = createInterface({ input: child.stdout! });
     const [first] = (await once(lines, 'line')) as [string];
     expect(first).toMatch(
-      /^NCP emulator listening on http:\/\/127\.0\.0\.1:\d+ \(access key EMULATOR-ACCESS-KEY; 4 instances, 2 buckets; rate limit 10\/s\)$/,
+      /^NCP emulator listening on http:\/\/127\.0\.0\.1:\d+ \(access key EMULATOR-ACCESS-KEY; 4 instances, 2 buckets; rate limit 10\/s, sliding\)$/,
     );
     const url = /http:\/\/[^ ]+/.exec(first)![0];
     const target = exportTarget('vredis', {
