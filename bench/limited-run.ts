@@ -42,6 +42,8 @@ export interface LimitedRun {
   emulatorLagP99Ms: number;
   /** Limiter script runs (EVALSHA of the workers' acquire/sent scripts and more) per job. */
   evalshaPerJob: number;
+  /** The workers' log files. */
+  logPaths: string[];
 }
 
 export async function limitedRun(
@@ -96,6 +98,7 @@ export async function limitedRun(
       emulatorLagMaxMs: lag.maxMs,
       emulatorLagP99Ms: lag.p99Ms,
       evalshaPerJob: commands.perCommand.get('evalsha') ?? 0,
+      logPaths: children.map((child) => child.logPath),
     };
   } finally {
     await Promise.all(children.map((child) => child.stop()));

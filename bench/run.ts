@@ -3,7 +3,7 @@
  * (each figure with its reference, ratio and goal) and, per scenario, what limits each figure.
  * The output is also written to `bench/out/<time>/results.md`. Not part of `npm test`.
  *
- *   --only pipeline,rate,throttle,enqueue,soak   scenarios to run (default: all)
+ *   --only pipeline,rate,throttle,enqueue,soak,gateway   scenarios to run (default: all)
  *   --quick          small sizes, one repetition: checks every scenario in a few minutes
  *   --reps N         repetitions of each measurement (default: per scenario, see docs)
  *   --cli dist       run the CLI from dist/ (default; `npm run build` first unless --no-build),
@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { killChildrenOnExit } from './cleanup.ts';
 import { BenchContext, type Scenario } from './context.ts';
 import { enqueueScenario } from './enqueue.ts';
+import { gatewayScenario } from './gateway.ts';
 import { pipelineScenario } from './pipeline.ts';
 import { cliScript } from './processes.ts';
 import { summarizeProfiles } from './profile-summary.ts';
@@ -36,6 +37,7 @@ const SCENARIOS: Scenario[] = [
   throttleScenario,
   enqueueScenario,
   soakScenario,
+  gatewayScenario,
 ];
 
 function options() {

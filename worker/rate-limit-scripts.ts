@@ -17,18 +17,18 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 /**
  * KEYS: calls, pause, rate, gcra, auth.
  * ARGV: limit (configured calls/s), capacity, windowMs, member, reserveMs, keepMs, burst,
- * probeEveryMs, probeStep, ceilingTtlMs.
+ * probeEveryMs, probeStep, ceilingTtlMs, probeStepUnbounded.
  *
  * Grants a call when both hold:
- * - **pacing (GCRA)**: calls are spaced `1000 / limitInForce` ms apart (the emission
- *   interval), with `burst` calls of tolerance, so the fleet sends an even stream instead of
- *   one burst per window;
+ * - **pacing (GCRA)**: calls are spaced `windowMs / limitInForce` ms apart (the emission
+ *   interval), with `burst` calls of tolerance (none under a learned limit), so the fleet sends
+ *   an even stream instead of one burst per window;
  * - **the promise**: fewer than `capacity` calls were sent (or granted and not yet sent) in the
  *   last `windowMs`.
  * A granted call is booked `reserveMs` ahead (it counts everywhere until SENT re-books it).
- * While the limit learned from 429s is in force, it grows by `probeStep` of itself every
- * `probeEveryMs` without a 429, up to just under the ceiling NCP showed (while that is younger
- * than `ceilingTtlMs`), then up to the configured limit.
+ * While the limit learned from 429s is in force, it grows every `probeEveryMs` without a 429:
+ * by `probeStep` up to just under the ceiling NCP showed (while that is younger than
+ * `ceilingTtlMs`), else by `probeStepUnbounded`, up to the configured limit.
  * Returns { granted (1|0), waitMs or grant time, paused (0 no, 1 throttle, 2 auth) }.
  */
 export const ACQUIRE = `${NOW}
@@ -39,15 +39,20 @@ local configured = tonumber(ARGV[1])
 local capacity = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
 local limit = configured
+local burst = tonumber(ARGV[7])
 local rate = redis.call('HMGET', KEYS[3], 'limit', 'changed', 'ceiling', 'ceilingAt')
 if rate[1] then
   limit = math.min(configured, tonumber(rate[1]))
+  -- Under a learned limit, calls are strictly paced: a burst would exceed it in some window.
+  burst = 0
   if now - tonumber(rate[2] or '0') >= tonumber(ARGV[8]) then
     local top = configured
+    local step = tonumber(ARGV[11])
     if rate[3] and now - tonumber(rate[4] or '0') < tonumber(ARGV[10]) then
       top = math.min(configured, math.max(limit, tonumber(rate[3]) * 0.98))
+      step = tonumber(ARGV[9])
     end
-    local grown = math.min(top, limit * (1 + tonumber(ARGV[9])))
+    local grown = math.min(top, limit * (1 + step))
     if grown >= configured then
       redis.call('HDEL', KEYS[3], 'limit')
       redis.call('HSET', KEYS[3], 'changed', now)
@@ -57,9 +62,10 @@ if rate[1] then
     limit = grown
   end
 end
-local interval = 1000 / limit
+local interval = window / limit
+if limit < 1 then interval = math.max(window, 1000 / limit) end
 local tat = math.max(tonumber(redis.call('GET', KEYS[4]) or '0'), now)
-local paceWait = tat - now - interval * tonumber(ARGV[7])
+local paceWait = tat - now - interval * burst
 local keep = tonumber(ARGV[6])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window - keep)
 local logWait = 0

@@ -92,6 +92,7 @@ interface LimiterCommands {
     probeEveryMs: number,
     probeStep: number,
     ceilingTtlMs: number,
+    probeStepUnbounded: number,
   ): Promise<[number, number, number]>;
   ncpLimiterSent(calls: string, member: string): Promise<number>;
   ncpLimiterThrottled(
@@ -196,6 +197,7 @@ export class RateLimiter {
         this.tuning.probeEveryMs,
         this.tuning.probeStep,
         this.tuning.ceilingTtlMs,
+        this.tuning.probeStepUnbounded,
       );
       if (granted === 1) return { booking: member, grantedAt: Number(waitMs) };
       if (paused === 2) throw new AuthPausedError();

@@ -3,20 +3,24 @@
  * keeps to afterwards. NCP publishes no rate limit, so the limit is learned from what its
  * gateway did:
  *
- * - **Estimate, then pace under it.** On a 429, the calls NCP accepted in the second before
- *   the refused one was sent (the limiter's own record of send times, Redis clock) are what its
- *   gateway lets through in a second. The limit in force becomes `margin` under that estimate
- *   (never above the limit in force already), and the estimate is kept as the ceiling.
+ * - **Estimate, then pace under it.** On a 429, the calls NCP accepted in the window (1 s plus
+ *   the guard) before the refused one was sent (the limiter's own record of send times, Redis
+ *   clock) are what its gateway lets through in a window. The limit in force becomes `margin`
+ *   (3%) under that estimate (never above the limit in force already), and the estimate is
+ *   kept as the ceiling.
  * - **A pause as short as the evidence allows.** Every worker waits until the oldest of those
  *   accepted calls has left the window, so the gateway has room again when calls resume; with
  *   `Retry-After`, for that long, capped at `retryAfterMaxMs` (logged when capped). Only when
  *   NCP accepted nothing in the second before (it throttles at any rate) does the pause grow
  *   exponentially, from `adaptiveBaseMs` to `adaptiveMaxMs`.
- * - **One decision per episode.** 429s of calls sent before the last decision (the rest of a
- *   burst, calls in flight) change nothing.
- * - **Probe up slowly.** Without a 429, the limit in force grows by 1% every 5 s (in the
- *   acquire script, `rate-limit-scripts.ts`) up to 98% of the ceiling while it is recent, then
- *   up to the configured limit.
+ * - **One decision per window.** 429s of calls sent within a window of the last cut (the rest
+ *   of a burst, calls in flight, NCP's window still full of the calls before it) cut no
+ *   further, except that a refused call the estimate had counted as accepted lowers it by one.
+ *   If the calls before the refused one span less than a window (just started), the estimate
+ *   is only a lower bound and sets no ceiling.
+ * - **Probe up slowly.** Without a 429, the limit in force grows every second (in the acquire
+ *   script, `rate-limit-scripts.ts`): by 1% up to 98% of a ceiling seen in the last 10
+ *   minutes, by 10% when there is none, up to the configured limit.
  *
  * The learned limit is kept in Redis without expiry (the `rate` hash), so restarted workers
  * start from it; `status`, the metrics and the workers' logs show it.
@@ -34,7 +38,10 @@ export interface ThrottleTuning {
   adaptiveMaxMs: number;
   /** Without a 429 for this long, the limit in force grows by `probeStep`. */
   probeEveryMs: number;
+  /** Growth per probe while a recent ceiling bounds it. */
   probeStep: number;
+  /** Growth per probe with no recent ceiling (the estimate was only a lower bound). */
+  probeStepUnbounded: number;
   /** How long a ceiling seen at a 429 stops probing just under it. */
   ceilingTtlMs: number;
   /** How long after sending a call's 429 still counts towards an estimate. */
@@ -42,11 +49,12 @@ export interface ThrottleTuning {
 }
 
 export const THROTTLE_DEFAULTS = {
-  margin: 0.05,
+  margin: 0.03,
   adaptiveBaseMs: 1000,
   adaptiveMaxMs: 30_000,
-  probeEveryMs: 5000,
+  probeEveryMs: 1000,
   probeStep: 0.01,
+  probeStepUnbounded: 0.1,
   ceilingTtlMs: 600_000,
   keepMs: 5000,
 } as const satisfies ThrottleTuning;
@@ -73,18 +81,30 @@ export interface ThrottleDecision {
  * retryAfterCapped (1|0), oldNews (1|0) }.
  */
 export const THROTTLED = `${NOW}
+local window = tonumber(ARGV[9])
 local sentAt = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or now)
 if sentAt > now then sentAt = now end
 local keep = tonumber(ARGV[7])
-redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - 1000 - keep)
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - window - keep)
 redis.call('ZADD', KEYS[5], sentAt, ARGV[1])
-redis.call('PEXPIRE', KEYS[5], 1000 + keep)
+redis.call('PEXPIRE', KEYS[5], window + keep)
 local pauseUntil = tonumber(redis.call('GET', KEYS[2]) or '0')
-local rate = redis.call('HMGET', KEYS[4], 'limit', 'cut')
-if sentAt <= tonumber(rate[2] or '-1') then
+local configured = tonumber(ARGV[5])
+local margin = tonumber(ARGV[6])
+local rate = redis.call('HMGET', KEYS[4], 'limit', 'cut', 'ceiling', 'refSentAt', 'struck')
+local cutAt = tonumber(rate[2] or '-1e15')
+if sentAt < cutAt + window or sentAt < tonumber(rate[5] or '-1e15') then
+  -- Within a window of the last decision: NCP's window still held the traffic before it.
+  local ref = tonumber(rate[4] or '-1e15')
+  if rate[1] and rate[3] and sentAt < ref and sentAt > ref - window then
+    -- Counted as accepted by that estimate, but refused: the estimate was one too high.
+    local ceiling = math.max(1, tonumber(rate[3]) - 1)
+    local newLimit = math.min(tonumber(rate[1]), math.max(0.1, ceiling * (1 - margin)))
+    redis.call('HSET', KEYS[4], 'limit', tostring(newLimit), 'ceiling', ceiling)
+    return {math.max(0, pauseUntil - now), ceiling, tostring(newLimit), 0, 1}
+  end
   return {math.max(0, pauseUntil - now), -1, '', 0, 1}
 end
-local configured = tonumber(ARGV[5])
 local limit = math.min(configured, tonumber(rate[1] or configured))
 local retryAfter = tonumber(ARGV[2])
 local cap = tonumber(ARGV[8])
@@ -93,19 +113,27 @@ if retryAfter > cap then
   retryAfter = cap
   capped = 1
 end
-local from = '(' .. (sentAt - 1000)
+local from = '(' .. (sentAt - window)
 local to = '(' .. sentAt
 local estimate = redis.call('ZCOUNT', KEYS[1], from, to) - redis.call('ZCOUNT', KEYS[5], from, to)
 local wait = 0
 local cutTo = ''
 if estimate >= 1 then
-  local newLimit = math.max(0.1, math.min(limit, estimate) * (1 - tonumber(ARGV[6])))
+  local newLimit = math.max(0.1, math.min(limit, estimate) * (1 - margin))
   cutTo = tostring(newLimit)
-  redis.call('HSET', KEYS[4], 'limit', cutTo, 'cut', now, 'changed', now, 'ceiling', estimate, 'ceilingAt', now)
+  redis.call('HSET', KEYS[4], 'limit', cutTo, 'cut', now, 'changed', now, 'refSentAt', sentAt)
+  -- A whole window of calls before this one: the estimate is NCP's limit, a ceiling to probe
+  -- under. Fewer (just started): only a lower bound.
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
+  if first and tonumber(first) <= sentAt - window then
+    redis.call('HSET', KEYS[4], 'ceiling', estimate, 'ceilingAt', now)
+  else
+    redis.call('HSET', KEYS[4], 'ceiling', estimate, 'ceilingAt', 0)
+  end
   redis.call('DEL', KEYS[3])
   for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], from, to)) do
     if not redis.call('ZSCORE', KEYS[5], member) then
-      wait = tonumber(redis.call('ZSCORE', KEYS[1], member)) + tonumber(ARGV[9]) - now
+      wait = tonumber(redis.call('ZSCORE', KEYS[1], member)) + window - now
       break
     end
   end
@@ -113,7 +141,7 @@ else
   local strikes = redis.call('INCR', KEYS[3])
   wait = math.min(tonumber(ARGV[3]) * 2 ^ (strikes - 1), tonumber(ARGV[4]), cap)
   redis.call('PEXPIRE', KEYS[3], wait + 5000)
-  redis.call('HSET', KEYS[4], 'cut', now)
+  redis.call('HSET', KEYS[4], 'struck', now)
 end
 if retryAfter >= 0 then wait = retryAfter end
 wait = math.max(0, math.ceil(wait))

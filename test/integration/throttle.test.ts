@@ -39,6 +39,7 @@ describe('throttling', () => {
 
   it('cuts the limit to just under what NCP accepted in the second before a 429', async () => {
     const rate = limiter(100, { burst: 100 });
+    await sentLongAgo(redis, prefix!);
     const sent = await accepted(rate, 20);
     await nextMillisecond(redis, sent.at(-1)!); // calls sent in the same ms are not "before"
     const refused = await rate.acquire();
@@ -48,7 +49,7 @@ describe('throttling', () => {
     const before = await redisTime(redis);
     const decision = await rate.throttled(undefined, refused);
     expect(decision.estimate).toBe(20);
-    expect(decision.limitCutTo).toBeCloseTo(19, 5);
+    expect(decision.limitCutTo).toBeCloseTo(19.4, 5);
     // Everyone waits until the first accepted call has left NCP's window: no longer.
     expect(decision.pauseMs).toBeLessThanOrEqual(sent[0]! + 1000 - before);
     expect(decision.pauseMs).toBeGreaterThan(0);
@@ -57,46 +58,84 @@ describe('throttling', () => {
     expect(late.oldNews).toBe(true);
     expect(late.limitCutTo).toBeUndefined();
     const state = await rate.state();
-    expect(state.limitInForce).toBe(19);
+    expect(state.limitInForce).toBe(19.4);
     expect(state.ncpCeiling).toBe(20);
     expect(state.strikes).toBe(0);
   });
 
   it('paces at the learned limit after the pause, and a restarted worker keeps it', async () => {
-    const first = limiter(100, { burst: 0 });
+    const noProbe = { burst: 0, tuning: { probeEveryMs: 600_000 } };
+    const first = limiter(100, noProbe);
     await nextMillisecond(redis, (await accepted(first, 10)).at(-1)!);
     const refused = await first.acquire();
     await first.sent(refused);
     const { limitCutTo } = await first.throttled(undefined, refused);
-    expect(limitCutTo).toBeCloseTo(9.5, 5);
+    expect(limitCutTo).toBeCloseTo(9.7, 5);
     // A new limiter (a restarted worker) on the same prefix starts from the learned limit.
-    const restarted = limiter(100, { burst: 0 });
-    expect((await restarted.state()).limitInForce).toBe(9.5);
+    const restarted = limiter(100, noProbe);
+    expect((await restarted.state()).limitInForce).toBe(9.7);
     const granted: number[] = [];
     for (let i = 0; i < 4; i++) {
       const { booking, grantedAt } = await restarted.grant();
       granted.push(grantedAt);
       await restarted.sent(booking);
     }
-    // One call every 1000 / 9.5 = 105.3 ms (Redis' TIME in whole ms).
+    // One call every 1000 / 9.7 = 103.1 ms (Redis' TIME in whole ms), no burst.
     for (let i = 1; i < granted.length; i++) {
-      expect(granted[i]! - granted[i - 1]!).toBeGreaterThanOrEqual(105);
+      expect(granted[i]! - granted[i - 1]!).toBeGreaterThanOrEqual(103);
     }
   });
 
   it('probes up slowly without 429s, and stops just under the ceiling NCP showed', async () => {
     const rate = limiter(100, { burst: 100, tuning: { probeEveryMs: 20, probeStep: 0.5 } });
+    await sentLongAgo(redis, prefix!);
     await nextMillisecond(redis, (await accepted(rate, 10)).at(-1)!);
     const refused = await rate.acquire();
     await rate.sent(refused);
     await rate.throttled(undefined, refused);
-    expect((await rate.state()).limitInForce).toBe(9.5);
+    expect((await rate.state()).limitInForce).toBe(9.7);
     for (let i = 0; i < 4; i++) {
       await new Promise((resolve) => setTimeout(resolve, 25));
       await rate.sent(await rate.acquire());
     }
-    // 9.5 grows by half of itself per probe, but no further than 98% of NCP's 10.
+    // 9.7 grows by half of itself per probe, but no further than 98% of NCP's 10.
     expect((await rate.state()).limitInForce).toBe(9.8);
+  });
+
+  it('takes an estimate after less than a window of calls as a lower bound only', async () => {
+    const rate = limiter(100, {
+      burst: 100,
+      tuning: { probeEveryMs: 20, probeStepUnbounded: 0.5 },
+    });
+    await nextMillisecond(redis, (await accepted(rate, 10)).at(-1)!);
+    const refused = await rate.acquire();
+    await rate.sent(refused);
+    await rate.throttled(undefined, refused);
+    expect((await rate.state()).limitInForce).toBe(9.7);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    await rate.sent(await rate.acquire());
+    // No ceiling: the probe grows it by half, past NCP's 10.
+    expect((await rate.state()).limitInForce).toBe(14.55);
+  });
+
+  it('lowers the estimate by one for each call it counted that comes back refused', async () => {
+    const rate = limiter(100, { burst: 100 });
+    await sentLongAgo(redis, prefix!);
+    const sent = [];
+    for (let i = 0; i < 12; i++) sent.push(await rate.acquire());
+    for (const booking of sent) await rate.sent(booking);
+    await nextMillisecond(redis, await redisTime(redis));
+    const refused = await rate.acquire();
+    await rate.sent(refused);
+    // The 429 of `refused` comes back first; those of the last two calls before it, later.
+    expect((await rate.throttled(undefined, refused)).estimate).toBe(12);
+    const late = await rate.throttled(undefined, sent[11]!);
+    expect(late).toMatchObject({ oldNews: true, estimate: 11 });
+    expect(late.limitCutTo).toBeCloseTo(10.67, 5);
+    await rate.throttled(undefined, sent[10]!);
+    const state = await rate.state();
+    expect(state.ncpCeiling).toBe(10);
+    expect(state.limitInForce).toBe(9.7);
   });
 
   it('pauses exponentially only while NCP accepts nothing at all', async () => {
@@ -131,6 +170,11 @@ describe('throttling', () => {
 async function redisTime(redis: Redis): Promise<number> {
   const [seconds, micros] = await redis.time();
   return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+/** A call booked as sent 1.5 s ago: the limiter has a whole window of history. */
+async function sentLongAgo(redis: Redis, prefix: string): Promise<void> {
+  await redis.zadd(limiterKeys(prefix).calls, (await redisTime(redis)) - 1500, 'long-ago');
 }
 
 /** Returns once Redis' clock has passed `ms`. */
