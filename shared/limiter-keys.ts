@@ -16,7 +16,7 @@ export interface LimiterKeys {
   pause: string;
   /** 429s in a row while NCP accepted nothing; sets the exponential pause. */
   strikes: string;
-  /** Hash: the limit learned from 429s (`limit`, `ceiling`, `ceilingAt`, `cut`, `changed`). */
+  /** Hash: the limit learned from 429s (`limit`, `ceiling`, `estimate`, `cut`, ...). */
   rate: string;
   /** The pacing's theoretical arrival time of the next call (GCRA). */
   gcra: string;
@@ -64,8 +64,10 @@ export interface ThrottleState {
    * (worker/throttle.ts). Undefined when the configured limit is in force.
    */
   limitInForce: number | undefined;
-  /** Calls NCP accepted in the second before its last 429 (the ceiling probing stays under). */
-  ncpCeiling: number | undefined;
+  /** Calls NCP accepted in the window before its last 429 that cut the limit. */
+  ncpAccepted: number | undefined;
+  /** Calls per second at which 429s began, which probing stays under; undefined if unknown. */
+  ceiling: number | undefined;
   /** When the limit was last cut after a 429 (ISO). */
   lastThrottledAt: string | undefined;
   /** Set while auth errors pause every worker. */
@@ -82,12 +84,12 @@ export async function readThrottleState(
     redis.time(),
     redis.get(keys.pause),
     redis.get(keys.strikes),
-    redis.hmget(keys.rate, 'limit', 'ceiling', 'ceilingAt', 'cut'),
+    redis.hmget(keys.rate, 'limit', 'ceiling', 'ceilingAt', 'cut', 'estimate'),
     redis.hgetall(keys.auth),
   ]);
   const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
   const callsLastSecond = await redis.zcount(keys.calls, `(${now - 1000}`, '+inf');
-  const [limit, ceiling, ceilingAt] = rate;
+  const [limit, ceiling, ceilingAt, cut, estimate] = rate;
   const learned = limit === null ? undefined : Number(limit);
   return {
     pausedForMs: Math.max(0, Number(pauseUntil ?? 0) - now),
@@ -97,8 +99,12 @@ export async function readThrottleState(
       learned === undefined
         ? undefined
         : Math.round(Math.min(learned, configured ?? Number.POSITIVE_INFINITY) * 100) / 100,
-    ncpCeiling: ceiling === null ? undefined : Number(ceiling),
-    lastThrottledAt: ceilingAt === null ? undefined : new Date(Number(ceilingAt)).toISOString(),
+    ncpAccepted: estimate === null ? undefined : Number(estimate),
+    ceiling:
+      ceiling === null || !(Number(ceilingAt) > 0)
+        ? undefined
+        : Math.round(Number(ceiling) * 100) / 100,
+    lastThrottledAt: cut === null ? undefined : new Date(Number(cut)).toISOString(),
     authPause: readAuthPause(auth),
   };
 }

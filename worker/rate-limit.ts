@@ -110,6 +110,7 @@ interface LimiterCommands {
     keepMs: number,
     capMs: number,
     windowMs: number,
+    ceilingTtlMs: number,
   ): Promise<[number, number, string, number, number]>;
 }
 
@@ -241,6 +242,7 @@ export class RateLimiter {
       this.tuning.keepMs,
       capMs,
       this.window.windowMs,
+      this.tuning.ceilingTtlMs,
     );
     return throttleDecision(reply, retryAfterMs);
   }

@@ -3,11 +3,13 @@
  * keeps to afterwards. NCP publishes no rate limit, so the limit is learned from what its
  * gateway did:
  *
- * - **Estimate, then pace under it.** On a 429, the calls NCP accepted in the window (1 s plus
- *   the guard) before the refused one was sent (the limiter's own record of send times, Redis
- *   clock) are what its gateway lets through in a window. The limit in force becomes `margin`
- *   (3%) under that estimate (never above the limit in force already), and the estimate is
- *   kept as the ceiling.
+ * - **Estimate, then pace under it.** On a 429, count the calls NCP accepted in the window
+ *   (1 s plus the guard) before the refused one was sent (the limiter's own record of send
+ *   times, Redis clock). If calls kept the pace in force (at least 90% of it over a whole
+ *   window), 429s begin at that pace: it becomes the ceiling, and the limit in force goes
+ *   `margin` (3%) under it. If NCP accepted fewer, the limit in force goes 3% under that count;
+ *   it becomes a ceiling only when the same count (within 10%) came up at the 429 before, as
+ *   bunched calls (a busy host, transit jitter before a token bucket) also bring an early 429.
  * - **A pause as short as the evidence allows.** Every worker waits until the oldest of those
  *   accepted calls has left the window, so the gateway has room again when calls resume; with
  *   `Retry-After`, for that long, capped at `retryAfterMaxMs` (logged when capped). Only when
@@ -76,7 +78,7 @@ export interface ThrottleDecision {
 /**
  * KEYS: calls, pause, strikes, rate, refused.
  * ARGV: member, retryAfterMs (-1 if none), baseMs, maxMs, configured, margin, keepMs, capMs,
- * windowMs.
+ * windowMs, ceilingTtlMs.
  * Returns { pauseMs, estimate (-1 if none), limitCutTo as text ('' if unchanged),
  * retryAfterCapped (1|0), oldNews (1|0) }.
  */
@@ -91,7 +93,7 @@ redis.call('PEXPIRE', KEYS[5], window + keep)
 local pauseUntil = tonumber(redis.call('GET', KEYS[2]) or '0')
 local configured = tonumber(ARGV[5])
 local margin = tonumber(ARGV[6])
-local rate = redis.call('HMGET', KEYS[4], 'limit', 'cut', 'ceiling', 'refSentAt', 'struck')
+local rate = redis.call('HMGET', KEYS[4], 'limit', 'cut', 'ceiling', 'refSentAt', 'struck', 'estimate', 'estimateAt')
 local cutAt = tonumber(rate[2] or '-1e15')
 if sentAt < cutAt + window or sentAt < tonumber(rate[5] or '-1e15') then
   -- Within a window of the last decision: NCP's window still held the traffic before it.
@@ -100,7 +102,7 @@ if sentAt < cutAt + window or sentAt < tonumber(rate[5] or '-1e15') then
     -- Counted as accepted by that estimate, but refused: the estimate was one too high.
     local ceiling = math.max(1, tonumber(rate[3]) - 1)
     local newLimit = math.min(tonumber(rate[1]), math.max(0.1, ceiling * (1 - margin)))
-    redis.call('HSET', KEYS[4], 'limit', tostring(newLimit), 'ceiling', ceiling)
+    redis.call('HSET', KEYS[4], 'limit', tostring(newLimit), 'ceiling', ceiling, 'estimate', ceiling)
     return {math.max(0, pauseUntil - now), ceiling, tostring(newLimit), 0, 1}
   end
   return {math.max(0, pauseUntil - now), -1, '', 0, 1}
@@ -119,17 +121,26 @@ local estimate = redis.call('ZCOUNT', KEYS[1], from, to) - redis.call('ZCOUNT', 
 local wait = 0
 local cutTo = ''
 if estimate >= 1 then
-  local newLimit = math.max(0.1, math.min(limit, estimate) * (1 - margin))
-  cutTo = tostring(newLimit)
-  redis.call('HSET', KEYS[4], 'limit', cutTo, 'cut', now, 'changed', now, 'refSentAt', sentAt)
-  -- A whole window of calls before this one: the estimate is NCP's limit, a ceiling to probe
-  -- under. Fewer (just started): only a lower bound.
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
-  if first and tonumber(first) <= sentAt - window then
-    redis.call('HSET', KEYS[4], 'ceiling', estimate, 'ceilingAt', now)
+  local whole = first and tonumber(first) <= sentAt - window
+  local base = math.min(limit, estimate)
+  local ceilingAt = 0
+  if whole and estimate >= 0.9 * limit then
+    -- NCP refused while calls kept their pace: 429s begin at the pace in force.
+    base = limit
+    ceilingAt = now
   else
-    redis.call('HSET', KEYS[4], 'ceiling', estimate, 'ceilingAt', 0)
+    -- NCP accepted fewer than the pace in force: its limit, or calls that bunched up (a busy
+    -- host, transit jitter before a token bucket). The same estimate twice in 10 minutes is
+    -- where 429s begin; once, only a lower bound.
+    local previous = tonumber(rate[6] or '-1')
+    if previous > 0 and now - tonumber(rate[7] or '0') < tonumber(ARGV[10]) and math.abs(previous - estimate) <= 0.1 * previous then
+      ceilingAt = now
+    end
   end
+  local newLimit = math.max(0.1, base * (1 - margin))
+  cutTo = tostring(newLimit)
+  redis.call('HSET', KEYS[4], 'limit', cutTo, 'cut', now, 'changed', now, 'refSentAt', sentAt, 'ceiling', base, 'ceilingAt', ceilingAt, 'estimate', estimate, 'estimateAt', now)
   redis.call('DEL', KEYS[3])
   for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], from, to)) do
     if not redis.call('ZSCORE', KEYS[5], member) then

@@ -45,7 +45,8 @@ export class UnlimitedCalls implements CallLimiter {
       callsLastSecond: 0,
       strikes: 0,
       limitInForce: undefined,
-      ncpCeiling: undefined,
+      ncpAccepted: undefined,
+      ceiling: undefined,
       lastThrottledAt: undefined,
       authPause: undefined,
     };

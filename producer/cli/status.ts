@@ -72,9 +72,10 @@ function formatThrottle(s: StatusSnapshot): string {
   if (t.limitInForce !== undefined) {
     parts.push(`limit in force ${t.limitInForce} calls/s, learned from 429s`);
   }
-  if (t.ncpCeiling !== undefined && t.lastThrottledAt !== undefined) {
+  if (t.ncpAccepted !== undefined && t.lastThrottledAt !== undefined) {
+    const ceiling = t.ceiling === undefined ? '' : `, 429s begin at ${t.ceiling} calls/s`;
     parts.push(
-      `NCP accepted ${t.ncpCeiling} calls in the second before its last 429 (${t.lastThrottledAt})`,
+      `NCP accepted ${t.ncpAccepted} calls in the second before its last 429 (${t.lastThrottledAt})${ceiling}`,
     );
   }
   return parts.join('; ');

@@ -7,6 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSeed } from '../emulator/index.ts';
 import { type EmulatorProcess, startEmulatorProcess } from '../helpers/emulator-process.ts';
+import { mostWithin, watchLimiterRecord } from '../helpers/limiter-record.ts';
 import { openPipeline, type Pipeline, requestsFromSeed } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
 import {
@@ -41,6 +42,7 @@ describe('worker crashes under load', () => {
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
     await pipeline.producer.enqueue(requests);
+    const record = await watchLimiterRecord(pipeline.redisUrl, pipeline.prefix);
     const env = pipeline.workerEnv({
       NCP_RATE_LIMIT: '100',
       WORKER_CONCURRENCY: '32',
@@ -92,6 +94,8 @@ describe('worker crashes under load', () => {
     });
     expect(stats.accepted).toBe(requests.length + stats.duplicates);
     expect(stats.duplicates).toBeLessThanOrEqual(activeAtKills);
-    expect(stats.maxPerSecond).toBeLessThanOrEqual(100);
+    // The limit is judged on the limiter's own record (send times on Redis' clock), not on
+    // when the emulator's lagging event loop counted the calls (it once saw 104 in a second).
+    expect(mostWithin(await record.stop(), 1000)).toBeLessThanOrEqual(100);
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outcomeSchema } from '../../shared/contract.ts';
 import { generateSeed } from '../emulator/index.ts';
 import { type EmulatorProcess, startEmulatorProcess } from '../helpers/emulator-process.ts';
+import { mostWithin, watchLimiterRecord } from '../helpers/limiter-record.ts';
 import { openPipeline, type Pipeline, requestsFromSeed } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
 import {
@@ -37,11 +38,11 @@ describe('three worker processes, one global rate limit', () => {
     const enqueued = await pipeline.producer.enqueue(requests);
     expect(enqueued.every((result) => result.added)).toBe(true);
 
-    // The guard covers how late a call can be seen after the worker books it as sent: on two
-    // busy cores the emulator's own event loop lags by up to ~40 ms, so the test widens it.
+    // The promise is judged on the limiter's own record (when it booked each call as sent, on
+    // Redis' clock), not on when the emulator's event loop, lagging on a busy machine, counted it.
+    const record = await watchLimiterRecord(pipeline.redisUrl, pipeline.prefix);
     const env = pipeline.workerEnv({
       NCP_RATE_LIMIT: String(RATE),
-      NCP_RATE_GUARD_MS: '60',
       WORKER_CONCURRENCY: '8',
     });
     workers = await Promise.all([1, 2, 3].map(() => startWorkerProcess(env)));
@@ -57,10 +58,12 @@ describe('three worker processes, one global rate limit', () => {
     expect(stats.accepted).toBe(160);
     expect(stats.duplicates).toBe(0);
     expect(stats.badSignatures).toBe(0);
-    expect(stats.maxPerSecond).toBeLessThanOrEqual(RATE);
+    const booked = await record.stop();
+    expect(booked).toHaveLength(stats.requests);
+    expect(mostWithin(booked, 1000)).toBeLessThanOrEqual(RATE);
     // Each of the three processes took part.
     for (const worker of workers) {
-      expect(worker.logs.some((line) => line.msg === 'ncp export call succeeded')).toBe(true);
+      expect(worker.logs.some((line) => line.msg === 'export finished')).toBe(true);
     }
 
     // Enqueueing the same exports again adds nothing while they are retained.

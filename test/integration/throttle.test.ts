@@ -59,7 +59,9 @@ describe('throttling', () => {
     expect(late.limitCutTo).toBeUndefined();
     const state = await rate.state();
     expect(state.limitInForce).toBe(19.4);
-    expect(state.ncpCeiling).toBe(20);
+    expect(state.ncpAccepted).toBe(20);
+    // Far below the pace in force, and seen once: not yet where 429s begin.
+    expect(state.ceiling).toBeUndefined();
     expect(state.strikes).toBe(0);
   });
 
@@ -86,20 +88,21 @@ describe('throttling', () => {
     }
   });
 
-  it('probes up slowly without 429s, and stops just under the ceiling NCP showed', async () => {
-    const rate = limiter(100, { burst: 100, tuning: { probeEveryMs: 20, probeStep: 0.5 } });
+  it('probes up slowly without 429s, and stops just under the pace where 429s began', async () => {
+    const rate = limiter(11, { burst: 100, tuning: { probeEveryMs: 20, probeStep: 0.5 } });
     await sentLongAgo(redis, prefix!);
+    // NCP accepts 10 at a pace of 11 per second, then refuses: 429s begin at 11.
     await nextMillisecond(redis, (await accepted(rate, 10)).at(-1)!);
     const refused = await rate.acquire();
     await rate.sent(refused);
     await rate.throttled(undefined, refused);
-    expect((await rate.state()).limitInForce).toBe(9.7);
+    expect(await rate.state()).toMatchObject({ limitInForce: 10.67, ceiling: 11 });
     for (let i = 0; i < 4; i++) {
       await new Promise((resolve) => setTimeout(resolve, 25));
       await rate.sent(await rate.acquire());
     }
-    // 9.7 grows by half of itself per probe, but no further than 98% of NCP's 10.
-    expect((await rate.state()).limitInForce).toBe(9.8);
+    // 10.67 grows by half of itself per probe, but no further than 98% of 11.
+    expect((await rate.state()).limitInForce).toBe(10.78);
   });
 
   it('takes an estimate after less than a window of calls as a lower bound only', async () => {
@@ -134,7 +137,7 @@ describe('throttling', () => {
     expect(late.limitCutTo).toBeCloseTo(10.67, 5);
     await rate.throttled(undefined, sent[10]!);
     const state = await rate.state();
-    expect(state.ncpCeiling).toBe(10);
+    expect(state.ncpAccepted).toBe(10);
     expect(state.limitInForce).toBe(9.7);
   });
 
