@@ -1,5 +1,6 @@
 /** What every processor works out first about the attempt it is running. */
 import type { Job } from 'bullmq';
+import { boundLogger } from '../shared/bound-logger.ts';
 import type { Logger } from '../shared/logger.ts';
 
 export interface JobAttempt {
@@ -7,7 +8,7 @@ export interface JobAttempt {
   startedAt: Date;
   /** The job's attempts (at least 1). */
   maxAttempts: number;
-  /** A child logger naming the job, its queue and "attempt x of y". */
+  /** A logger naming the job, its queue and "attempt x of y" in every line (no pino child). */
   log: Logger;
 }
 
@@ -16,7 +17,7 @@ export function jobAttempt(job: Job, logger: Logger, now: () => number): JobAtte
   return {
     startedAt: new Date(job.processedOn ?? now()),
     maxAttempts,
-    log: logger.child({
+    log: boundLogger(logger, {
       jobId: job.id,
       queue: job.queueName,
       attempt: `${job.attemptsMade + 1} of ${maxAttempts}`,

@@ -146,7 +146,13 @@ async function finish(deps: ProcessorDeps, log: Logger, call: FinishedCall): Pro
   const outcome = buildOutcome(call);
   await deps.outcomes.write(outcome);
   log.info(
-    { status: outcome.status, attempts: outcome.attempts, errorKind: outcome.error?.kind },
+    {
+      status: outcome.status,
+      attempts: outcome.attempts,
+      errorKind: outcome.error?.kind,
+      httpStatus: outcome.httpStatus,
+      requestId: outcome.requestId,
+    },
     'export finished',
   );
 }
