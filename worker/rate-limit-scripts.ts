@@ -29,7 +29,8 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
  * While the limit learned from 429s is in force, it grows every `probeEveryMs` without a 429:
  * by `probeStep` up to just under the ceiling NCP showed (while that is younger than
  * `ceilingTtlMs`), else by `probeStepUnbounded`, up to the configured limit.
- * Returns { granted (1|0), waitMs or grant time, paused (0 no, 1 throttle, 2 auth) }.
+ * Returns { granted (1|0), waitMs or grant time, paused (0 no, 1 throttle, 2 auth),
+ * then: the interval (ms) when waiting for the pace, or the delay until the reserved slot }.
  */
 export const ACQUIRE = `${NOW}
 if redis.call('EXISTS', KEYS[5]) == 1 then return {0, 0, 2} end
@@ -65,22 +66,29 @@ end
 local interval = window / limit
 if limit < 1 then interval = math.max(window, 1000 / limit) end
 local tat = math.max(tonumber(redis.call('GET', KEYS[4]) or '0'), now)
-local paceWait = tat - now - interval * burst
+-- The caller's slot: the earliest time the pace allows. Within one interval, it is reserved
+-- and the caller sleeps until then; further ahead, the caller asks again later.
+local slot = math.max(now, tat - interval * burst)
+if slot - now > interval then
+  return {0, math.ceil(slot - now - interval), 0, math.ceil(interval)}
+end
 local keep = tonumber(ARGV[6])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window - keep)
-local logWait = 0
-if redis.call('ZCOUNT', KEYS[1], '(' .. (now - window), '+inf') >= capacity then
-  local oldest = tonumber(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - window), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)[2])
-  if oldest > now then logWait = 10 else logWait = math.max(1, oldest + window - now) end
+-- The promise, at the slot: fewer than capacity calls sent, or granted and not yet sent, in
+-- the window ending there (a call sent later than its slot only widens the gaps).
+local edge = '(' .. (slot - window)
+if redis.call('ZCOUNT', KEYS[1], edge, '+inf') >= capacity then
+  local oldest = tonumber(redis.call('ZRANGEBYSCORE', KEYS[1], edge, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)[2])
+  local logWait = math.ceil(interval)
+  if oldest <= now then logWait = math.max(1, math.ceil(oldest + window - now)) end
+  return {0, logWait, 0, math.ceil(interval)}
 end
-if paceWait > 0 or logWait > 0 then
-  return {0, math.max(1, math.ceil(math.max(paceWait, logWait))), 0}
-end
-redis.call('SET', KEYS[4], tostring(tat + interval), 'PX', math.ceil(tat + interval - now + window))
+local newTat = math.max(tat, slot) + interval
+redis.call('SET', KEYS[4], tostring(newTat), 'PX', math.ceil(newTat - now + window))
 local reserve = tonumber(ARGV[5])
 redis.call('ZADD', KEYS[1], now + reserve, ARGV[4])
 redis.call('PEXPIRE', KEYS[1], window + reserve + keep)
-return {1, now, 0}
+return {1, now, 0, math.ceil(slot - now)}
 `;
 
 /** KEYS: calls. ARGV: member. Re-books a granted call at the current time, if still booked. */

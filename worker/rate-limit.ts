@@ -93,7 +93,7 @@ interface LimiterCommands {
     probeStep: number,
     ceilingTtlMs: number,
     probeStepUnbounded: number,
-  ): Promise<[number, number, number]>;
+  ): Promise<[number, number, number, number?]>;
   ncpLimiterSent(calls: string, member: string): Promise<number>;
   ncpLimiterThrottled(
     calls: string,
@@ -172,16 +172,16 @@ export class RateLimiter {
     return (await this.grant(signal, onWait, options)).booking;
   }
 
-  /** {@link acquire}, with the time the call was granted (Redis clock, ms). */
+  /** {@link acquire}, with the time of the call's slot (Redis clock, ms). */
   async grant(
     signal?: AbortSignal,
     onWait?: (waitMs: number, paused: boolean) => void,
     options: AcquireOptions = {},
   ): Promise<{ booking: string; grantedAt: number }> {
-    for (;;) {
+    for (let tries = 1; ; tries++) {
       signal?.throwIfAborted();
       const member = `${this.memberPrefix}${++this.sequence}`;
-      const [granted, waitMs, paused] = await this.scripts.ncpLimiterAcquire(
+      const [granted, waitMs, paused, intervalMs] = await this.scripts.ncpLimiterAcquire(
         this.keys.calls,
         this.keys.pause,
         this.keys.rate,
@@ -200,11 +200,25 @@ export class RateLimiter {
         this.tuning.ceilingTtlMs,
         this.tuning.probeStepUnbounded,
       );
-      if (granted === 1) return { booking: member, grantedAt: Number(waitMs) };
+      if (granted === 1) {
+        const slotMs = Number(intervalMs ?? 0);
+        if (slotMs > 0) {
+          // The slot is reserved: wait for it. Cut short, the call counts as sent (safe).
+          try {
+            await delay(slotMs, signal);
+          } catch (error) {
+            await this.sent(member);
+            throw error;
+          }
+        }
+        return { booking: member, grantedAt: Number(waitMs) + slotMs };
+      }
       if (paused === 2) throw new AuthPausedError();
       onWait?.(waitMs, paused === 1);
-      // A little jitter spreads the workers that wake for the same slot.
-      await delay(waitMs + Math.random() * 3, signal);
+      // Every waiter is told the same next slot; spread them over more slots the longer they
+      // have waited, so a slot wakes a few callers, not all of them (one EVALSHA each).
+      const spread = Math.min(tries, 8) * (intervalMs ?? 1);
+      await delay(waitMs + Math.random() * spread, signal);
     }
   }
 
