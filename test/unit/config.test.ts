@@ -115,6 +115,27 @@ describe('Redis, worker and job configuration', () => {
     ).toBe('EXPORT_BACKOFF_MAX_MS');
   });
 
+  it('reads the pacing, Retry-After cap and auth pause settings, naming a bad one', () => {
+    expect(loadWorkerConfig({})).toMatchObject({
+      rateBurst: 1,
+      retryAfterMaxMs: 60_000,
+      authPauseAfter: 3,
+      authProbeIntervalMs: 60_000,
+    });
+    expect(loadWorkerConfig({ NCP_RATE_BURST: '0', NCP_RETRY_AFTER_MAX_MS: '5000' })).toMatchObject(
+      { rateBurst: 0, retryAfterMaxMs: 5000 },
+    );
+    expect(configError(() => loadWorkerConfig({ NCP_RETRY_AFTER_MAX_MS: '1m' })).message).toBe(
+      'NCP_RETRY_AFTER_MAX_MS: is "1m", expected an integer',
+    );
+    expect(configError(() => loadWorkerConfig({ NCP_RATE_BURST: '-1' })).message).toBe(
+      'NCP_RATE_BURST: is -1, must be at least 0',
+    );
+    expect(configError(() => loadWorkerConfig({ NCP_AUTH_PROBE_INTERVAL_MS: '10' })).variable).toBe(
+      'NCP_AUTH_PROBE_INTERVAL_MS',
+    );
+  });
+
   it('keeps outcomes forever unless told otherwise', () => {
     expect(loadJobPolicy({})).toEqual({
       maxAttempts: 8,
