@@ -128,6 +128,8 @@ describe('secrets stay secret', () => {
       NCP_RATE_LIMIT: '50',
       WORKER_CONCURRENCY: '4',
       LOG_LEVEL: 'trace',
+      // Every wrong-key export must reach its outcome here; auth-pause.test.ts covers the pause.
+      NCP_AUTH_PAUSE_AFTER: '0',
     });
 
   function startInProcess(apiUrl: string): ExportWorker {
