@@ -1,9 +1,8 @@
 /** A job's logger: its bindings in every line, no pino child per job, redaction as before. */
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { boundLogger } from '../../shared/bound-logger.ts';
-import { REDACT_PATHS } from '../../shared/logger.ts';
+import { createLogger } from '../../shared/logger.ts';
 
 function capture(level = 'info') {
   const lines: Record<string, unknown>[] = [];
@@ -13,7 +12,7 @@ function capture(level = 'info') {
       done();
     },
   });
-  const logger = pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
+  const logger = createLogger({ level: level as 'info' }, 'test', sink);
   return { logger, lines };
 }
 
@@ -25,7 +24,7 @@ describe('boundLogger', () => {
     log.child({ api: 'vredis' }).warn({ code: '420' }, 'call failed');
     log.info('a bare message');
     log.error(new Error('boom'));
-    expect(lines.map(({ time: _t, pid: _p, hostname: _h, ...rest }) => rest)).toEqual([
+    expect(lines.map(({ time: _t, pid: _p, name: _n, ...rest }) => rest)).toEqual([
       { level: 30, jobId: 'j1', queue: 'q', status: 'succeeded', msg: 'export finished' },
       { level: 40, jobId: 'j1', queue: 'q', api: 'vredis', code: '420', msg: 'call failed' },
       { level: 30, jobId: 'j1', queue: 'q', msg: 'a bare message' },
@@ -48,6 +47,24 @@ describe('boundLogger', () => {
     expect(lines).toHaveLength(1);
     expect(children).toBe(0);
     expect(log.isLevelEnabled('info')).toBe(false);
+  });
+
+  it('redacts every REDACT_PATHS secret, nested or not, leaving the caller objects as they were', () => {
+    const { logger, lines } = capture();
+    const config = { accessKey: 'AK', secretKey: 's3cret', nested: { apiToken: 't0ken' } };
+    const headers = { 'x-ncp-apigw-signature-v2': 'sig==', host: 'h' };
+    logger.info({ config, request: { headers }, headers, signature: 'top' }, 'm');
+    boundLogger(logger, { job: { authorization: 'Bearer b' } })
+      .child({ c: 1 })
+      .info({ ok: 1 }, 'n');
+    logger.child({ opts: { secretKey: 'child-secret' } }).info('o');
+    expect(JSON.stringify(lines)).not.toMatch(/s3cret|t0ken|sig==|top|Bearer|child-secret/);
+    expect(lines[0]).toMatchObject({
+      config: { accessKey: 'AK', secretKey: '[redacted]', nested: { apiToken: '[redacted]' } },
+      request: { headers: { 'x-ncp-apigw-signature-v2': '[redacted]', host: 'h' } },
+    });
+    expect(config.secretKey).toBe('s3cret');
+    expect(headers['x-ncp-apigw-signature-v2']).toBe('sig==');
   });
 
   it('redacts secrets in bindings and fields alike', () => {
