@@ -17,7 +17,7 @@ export async function watchLimiterRecord(redisUrl: string, prefix: string): Prom
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const key = limiterKeys(prefix).calls;
-  const pattern = new RegExp(`\\[\\d+ lua\\] "ZADD" "${escape(key)}" "XX" "(\\d+)"`);
+  const pattern = new RegExp(`\\[\\d+ lua\\] "ZADD" "${escapeRegExp(key)}" "XX" "(\\d+)"`);
   const times: number[] = [];
   let rest = '';
   child.stdout.setEncoding('utf8').on('data', (text: string) => {
@@ -53,6 +53,6 @@ export function mostWithin(sortedTimes: readonly number[], windowMs: number): nu
   return most;
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
