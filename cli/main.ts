@@ -14,12 +14,15 @@ import { ConfigError } from '../shared/config.ts';
 import { ContractError } from '../shared/contract.ts';
 import { registerWorker } from '../worker/main.ts';
 import { CliError, type CliIo, EXIT, writeLine } from './context.ts';
+import { refuseRepeatedOptions } from './repeated-options.ts';
+import { packageVersion } from './version.ts';
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const program = new Command('ncp-cache-export')
     .description(
       'Export NCP Cloud DB for Cache backups to Object Storage through a rate-limited job queue.',
     )
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -44,6 +47,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   ]) {
     register(program, io, setExitCode);
   }
+  refuseRepeatedOptions(program);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

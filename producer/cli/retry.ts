@@ -1,5 +1,6 @@
 import { CliError, EXIT, writeLine } from '../../cli/context.ts';
 import type { Register } from '../../cli/main.ts';
+import { RESULTS_QUEUE } from '../../shared/contract.ts';
 import { planRetries } from '../retry.ts';
 import { withProducer } from './common.ts';
 import { parseKinds, parseSince } from './filters.ts';
@@ -29,6 +30,17 @@ export const registerRetry: Register = (program, io) => {
       }
       const filter = { kinds: parseKinds(flags.kind), since: parseSince(flags.since) };
       await withProducer(io, async (producer) => {
+        if (!flags.all) {
+          // A job id with no outcome is a typo or an export still running: refuse them all.
+          const known = await producer.existingIds(jobIds, [RESULTS_QUEUE]);
+          const unknown = jobIds.filter((jobId) => !known.has(jobId));
+          if (unknown.length > 0) {
+            throw new CliError(
+              `retry: no outcome for ${unknown.join(', ')}: not finished yet, or never enqueued (see \`results --status failed\`); nothing re-run`,
+              EXIT.badInput,
+            );
+          }
+        }
         const plan = await planRetries(
           producer,
           flags.all ? { all: true, filter } : { all: false, jobIds, filter },

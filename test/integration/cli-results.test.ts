@@ -91,9 +91,18 @@ describe('results, retry and status', () => {
     expect(again.stdout).toBe('');
     expect(again.stderr).toContain(`skipped ${failedId}: already re-run as ${failedId}~r1`);
 
-    const byId = await runCli(['retry', `${failedId}~r1`, 'no-such-job'], env);
+    const byId = await runCli(['retry', `${failedId}~r1`], env);
     expect(byId.stderr).toContain(`skipped ${failedId}~r1: it succeeded`);
-    expect(byId.stderr).toContain('skipped no-such-job: no outcome');
+  });
+
+  it('refuses a retry naming a job id with no outcome, re-running nothing', async () => {
+    const failedId = `vredis~KR~999999~SYSTEM~${request('').fileName}~${seed.buckets[0]}`;
+    const run = await runCli(['retry', failedId, 'no-such-job'], env);
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toContain('retry: no outcome for no-such-job: not finished yet');
+    expect(await pipeline.producer.existingIds([`${failedId}~r1`], ['cache-export'])).toEqual(
+      new Set(),
+    );
   });
 
   it('reports counts per state and recent errors', async () => {
