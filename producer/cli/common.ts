@@ -18,7 +18,7 @@ export function openProducer(io: CliIo): Promise<ExportProducer> {
  */
 export type LostRedisReport = () => string;
 
-const READ_ONLY: LostRedisReport = () => 'nothing was changed; run the command again';
+const AGAIN: LostRedisReport = () => 'run the command again once Redis is back';
 
 /**
  * Runs `work` with a producer and always closes it. If Redis goes away meanwhile, the error
@@ -27,7 +27,7 @@ const READ_ONLY: LostRedisReport = () => 'nothing was changed; run the command a
 export async function withProducer<T>(
   io: CliIo,
   work: (producer: ExportProducer) => Promise<T>,
-  report: LostRedisReport = READ_ONLY,
+  report: LostRedisReport = AGAIN,
 ): Promise<T> {
   const producer = await openProducer(io);
   try {
