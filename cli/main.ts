@@ -13,6 +13,7 @@ import { registerStatus } from '../producer/cli/status.ts';
 import { ConfigError } from '../shared/config.ts';
 import { ContractError } from '../shared/contract.ts';
 import { registerWorker } from '../worker/main.ts';
+import { endQuietlyOnClosedPipe } from './closed-pipe.ts';
 import { CliError, type CliIo, EXIT, writeLine } from './context.ts';
 import { refuseRepeatedOptions } from './repeated-options.ts';
 import { packageVersion } from './version.ts';
@@ -80,6 +81,8 @@ function reportError(error: unknown, io: CliIo): number {
 }
 
 function processIo(): CliIo {
+  endQuietlyOnClosedPipe(process.stdout);
+  endQuietlyOnClosedPipe(process.stderr);
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 }
 
