@@ -18,6 +18,8 @@ import { CliError, type CliIo, EXIT, writeLine } from './context.ts';
 import { refuseRepeatedOptions } from './repeated-options.ts';
 import { packageVersion } from './version.ts';
 
+const LONG_RUNNING = new Set(['worker', 'serve']);
+
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const program = new Command('ncp-cache-export')
     .description(
@@ -49,6 +51,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     register(program, io, setExitCode);
   }
   refuseRepeatedOptions(program);
+  // A closed pipe ends a printing command quietly. Not the long-running services: a worker
+  // whose log reader went away fails (exit 1), so that its supervisor restarts it.
+  program.hook('preAction', (_program, command) => {
+    if (io.stdout !== process.stdout || LONG_RUNNING.has(command.name())) return;
+    endQuietlyOnClosedPipe(process.stdout);
+    endQuietlyOnClosedPipe(process.stderr);
+  });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -81,8 +90,6 @@ function reportError(error: unknown, io: CliIo): number {
 }
 
 function processIo(): CliIo {
-  endQuietlyOnClosedPipe(process.stdout);
-  endQuietlyOnClosedPipe(process.stderr);
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 }
 
