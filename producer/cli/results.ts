@@ -43,15 +43,15 @@ export const registerResults: Register = (program, io) => {
         if (!flags.follow) return;
         const stop = new AbortController();
         const onSignal = () => stop.abort();
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
+        (io.signals ?? process).once('SIGINT', onSignal);
+        (io.signals ?? process).once('SIGTERM', onSignal);
         try {
           for await (const outcome of followOutcomes(queue, filter, stop.signal, from, shown)) {
             writer.write(outcome as Outcome);
           }
         } finally {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
+          (io.signals ?? process).off('SIGINT', onSignal);
+          (io.signals ?? process).off('SIGTERM', onSignal);
         }
       });
     });
