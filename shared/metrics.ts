@@ -19,6 +19,7 @@ import {
   Registry,
 } from 'prom-client';
 import { EXPORT_QUEUE } from './contract.ts';
+import type { Ledger } from './ledger/index.ts';
 import { limiterKeys, readThrottleState, type ThrottleState } from './limiter-keys.ts';
 import type { RedisClient } from './redis.ts';
 
@@ -40,9 +41,16 @@ export function metricsKey(prefix: string): string {
   return `${prefix}:${EXPORT_QUEUE}:metrics`;
 }
 
-/** Hash fields: `o|status|kind`, `c|api|status|bucket`, `s|api|status`, `t|api`. */
+/**
+ * Hash fields: `o|status|kind` (export outcomes recorded), `d|status` (discovery outcomes),
+ * `r|kind` (finishes that found their record already written), `c|api|status|bucket`,
+ * `s|api|status`, `t|api`. The ledger bumps the first three in the same script run that claims
+ * a record, so they count records exactly, whatever crashes.
+ */
 export const metricFields = {
   outcome: (status: string, kind: string | undefined) => `o|${status}|${kind ?? 'none'}`,
+  discovery: (status: string) => `d|${status}`,
+  repeat: (kind: 'export' | 'discovery') => `r|${kind}`,
   callBucket: (api: string, status: number | undefined, seconds: number) =>
     `c|${api}|${status ?? 'none'}|${bucketIndex(seconds)}`,
   callSum: (api: string, status: number | undefined) => `s|${api}|${status ?? 'none'}`,
@@ -60,7 +68,7 @@ export interface MetricsSource {
   redis: RedisClient;
   prefix: string;
   exportQueue: Queue;
-  resultsQueue: Queue;
+  ledger: Pick<Ledger, 'retained'>;
 }
 
 interface Snapshot {
@@ -121,6 +129,32 @@ export function createMetricsRegistry(
     },
   });
   new Counter({
+    name: 'ncp_cache_export_discovery_outcomes_total',
+    help: 'Discoveries finished for good, by status.',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [field, value] of Object.entries((await snapshot()).counters)) {
+        const [type, status] = field.split('|');
+        if (type === 'd' && status) this.inc({ status }, Number(value));
+      }
+    },
+  });
+  new Counter({
+    name: 'ncp_cache_export_outcome_repeats_total',
+    help: 'Finishes of a job whose record was already written (kept, never replaced), by record kind.',
+    labelNames: ['kind'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [field, value] of Object.entries((await snapshot()).counters)) {
+        const [type, kind] = field.split('|');
+        if (type === 'r' && kind) this.inc({ kind }, Number(value));
+      }
+    },
+  });
+  new Counter({
     name: 'ncp_cache_export_ncp_throttled_total',
     help: 'NCP calls answered 429 (throttled), by api.',
     labelNames: ['api'],
@@ -176,7 +210,7 @@ export function createMetricsRegistry(
 async function readSnapshot(source: MetricsSource): Promise<Snapshot> {
   const [jobs, results, counters, throttle, workers] = await Promise.all([
     source.exportQueue.getJobCounts(...JOB_STATES),
-    source.resultsQueue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed'),
+    source.ledger.retained(),
     source.redis.hgetall(metricsKey(source.prefix)),
     readThrottleState(source.redis, limiterKeys(source.prefix)),
     // CLIENT LIST may be disabled (managed Redis): report no value rather than fail.
@@ -184,7 +218,7 @@ async function readSnapshot(source: MetricsSource): Promise<Snapshot> {
   ]);
   return {
     jobs,
-    outcomesRetained: Object.values(results).reduce((sum, n) => sum + n, 0),
+    outcomesRetained: results,
     counters,
     throttle,
     workers,

@@ -28,6 +28,8 @@ export interface BulkSummary {
   valid: number;
   invalid: number;
   added: number;
+  /** Exports whose last run had failed, added again as a new run. */
+  reruns: number;
   duplicates: number;
 }
 
@@ -58,7 +60,14 @@ export const registerBulk: Register = (program, io, setExitCode) => {
       }
       const source = await openBulkSource(file, io.stdin).catch(explainBulkError);
       try {
-        const summary: BulkSummary = { read: 0, valid: 0, invalid: 0, added: 0, duplicates: 0 };
+        const summary: BulkSummary = {
+          read: 0,
+          valid: 0,
+          invalid: 0,
+          added: 0,
+          reruns: 0,
+          duplicates: 0,
+        };
         for await (const row of readBulk(source.open(), format)) {
           summary.read++;
           if (row.ok) {
@@ -118,7 +127,8 @@ async function enqueueRows(
   const flush = async (requests: ExportRequest[]) => {
     const results = await producer.enqueueValid(requests, { force });
     for (const result of results) {
-      if (result.added) summary.added++;
+      if (result.rerunOf) summary.reruns++;
+      else if (result.added) summary.added++;
       else summary.duplicates++;
     }
     bar?.increment(requests.length);
@@ -153,6 +163,7 @@ function report(io: CliIo, summary: BulkSummary, flags: BulkFlags, refused: bool
   const parts = [
     `read ${summary.read}`,
     `added ${summary.added}`,
+    `re-runs ${summary.reruns}`,
     `duplicates ${summary.duplicates}`,
     `invalid ${summary.invalid}`,
   ];

@@ -1,5 +1,5 @@
 import type { CliIo } from '../../cli/context.ts';
-import { loadDefaultRegion, loadJobPolicy, loadRedisConfig } from '../../shared/config.ts';
+import { loadExportRegion, loadJobPolicy, loadRedisConfig } from '../../shared/config.ts';
 import { ExportProducer } from '../producer.ts';
 
 /** A producer configured from the environment (REDIS_URL, QUEUE_PREFIX, NCP_REGION, EXPORT_*). */
@@ -7,7 +7,7 @@ export function openProducer(io: CliIo): Promise<ExportProducer> {
   return ExportProducer.connect({
     redis: loadRedisConfig(io.env),
     policy: loadJobPolicy(io.env),
-    defaultRegion: loadDefaultRegion(io.env),
+    defaultRegion: loadExportRegion(io.env),
   });
 }
 
