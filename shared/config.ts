@@ -5,7 +5,7 @@
  * that never calls NCP does not need NCP credentials. Every error names the variable at fault.
  */
 import { readFileSync } from 'node:fs';
-import { DEFAULTS, NCP_SITES, type NcpSite } from './defaults.ts';
+import { DEFAULTS, NCP_SITE_REGIONS, NCP_SITES, type NcpSite } from './defaults.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -124,6 +124,22 @@ export function loadNcpConfig(env: Env = process.env): NcpConfig {
 /** NCP_REGION: the region for requests that name none; producers need it without NCP keys. */
 export function loadDefaultRegion(env: Env = process.env): string | undefined {
   return optionalMatch(env, 'NCP_REGION', /^[A-Z]{2,8}$/, 'an NCP region code such as KR');
+}
+
+/**
+ * The region an export that names none is enqueued in, and so part of its job id: NCP_REGION,
+ * else the default region of the site (NCP_SITE, or the site NCP_API_URL points at; any other
+ * URL, such as the emulator's, counts as public). Producers resolve it once, when a job is
+ * enqueued, so one backup has one job id whatever each producer's environment says.
+ */
+export function loadExportRegion(env: Env = process.env): string {
+  return loadDefaultRegion(env) ?? siteRegion(apiUrl(env));
+}
+
+/** The default region of the site at `apiUrl` (an origin); public for any other URL. */
+export function siteRegion(apiUrl: string): string {
+  const site = (Object.keys(NCP_SITES) as NcpSite[]).find((name) => NCP_SITES[name] === apiUrl);
+  return NCP_SITE_REGIONS[site ?? 'public'];
 }
 
 export function loadRedisConfig(env: Env = process.env): RedisConfig {

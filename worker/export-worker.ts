@@ -4,17 +4,24 @@
  * discovery jobs (`cache-export-discovery`) under the same rate limiter and client.
  */
 import { Queue, Worker } from 'bullmq';
-import type { JobPolicy, NcpConfig, RedisConfig, WorkerConfig } from '../shared/config.ts';
+import {
+  type JobPolicy,
+  type NcpConfig,
+  type RedisConfig,
+  siteRegion,
+  type WorkerConfig,
+} from '../shared/config.ts';
 import { EXPORT_QUEUE, RESULTS_QUEUE } from '../shared/contract.ts';
+import { Ledger } from '../shared/ledger/index.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createMetricsRegistry } from '../shared/metrics.ts';
 import { createNcpClient } from '../shared/ncp/index.ts';
 import { createRedis } from '../shared/redis.ts';
 import type { ListClient } from './discovery/processor.ts';
 import { type DiscoveryWorker, startDiscoveryWorker } from './discovery/worker.ts';
-import { countingOutcomeStore, instrumentClient, MetricsRecorder } from './metrics.ts';
+import { Finisher, finishFailedJobs } from './finish.ts';
+import { instrumentClient, MetricsRecorder } from './metrics.ts';
 import { type MetricsServer, startMetricsServer } from './metrics-server.ts';
-import { buildOutcome, QueueOutcomeStore } from './outcome.ts';
 import { startOutcomeRetention } from './outcome-retention.ts';
 import { createExportProcessor, type ExportClient, type ExportResult } from './processor.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -60,19 +67,28 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
           guardMs: config.rateGuardMs,
           reserveMs: options.ncp.timeoutMs + 1000,
         });
-  const resultsQueue = new Queue(RESULTS_QUEUE, { connection, prefix: redisConfig.prefix });
   const exportQueue = new Queue(EXPORT_QUEUE, { connection, prefix: redisConfig.prefix });
-  resultsQueue.on('error', (error) => logger.warn({ err: error }, 'results queue error'));
+  exportQueue.on('error', (error) =>
+    logger.warn({ err: error, queue: EXPORT_QUEUE }, 'export queue error'),
+  );
+  const ledger = new Ledger({
+    connection,
+    prefix: redisConfig.prefix,
+    policy,
+  });
+  ledger.queue.on('error', (error) =>
+    logger.warn({ err: error, queue: RESULTS_QUEUE }, 'results queue error'),
+  );
+  const finisher = new Finisher({ ledger, redis: connection, prefix: redisConfig.prefix, logger });
   const recorder = new MetricsRecorder(connection, redisConfig.prefix, logger);
-  const outcomes = countingOutcomeStore(new QueueOutcomeStore(resultsQueue), recorder);
-  const stopRetention = startOutcomeRetention(resultsQueue, policy.keepOutcomesSeconds, logger);
+  const stopRetention = startOutcomeRetention(ledger, policy.keepOutcomesSeconds, logger);
   const client = options.client ?? createNcpClient(options.ncp);
   const shutdown = new AbortController();
 
   const processor = createExportProcessor({
     client: instrumentClient(client, recorder),
     limiter,
-    outcomes,
+    outcomes: finisher.exportStore(),
     logger,
     defaultRegion: options.ncp.region,
     throttleMaxWaitMs: config.throttleMaxWaitMs,
@@ -87,8 +103,9 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
     logger,
     limiter,
     client,
-    resultsQueue,
-    defaultRegion: options.ncp.region,
+    outcomes: finisher.discoveryStore(),
+    // Discoveries enqueue exports: their regions must be the ones producers resolve.
+    defaultRegion: options.ncp.region ?? siteRegion(options.ncp.apiUrl),
     shutdown: shutdown.signal,
   });
 
@@ -101,33 +118,13 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
     sharedWorkerOptions(workerConnection, redisConfig, config, policy, config.concurrency),
   );
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
-  worker.on('stalled', (jobId) => {
-    logger.warn({ jobId }, 'job stalled: its worker stopped renewing the lock; it runs again');
-    void recordStallFailure(jobId).catch((error) =>
-      logger.error({ err: error, jobId }, 'could not record the outcome of a stalled job'),
-    );
-  });
-
-  /** A job that stalled more than maxStalledCount times is failed by BullMQ, not by us. */
-  async function recordStallFailure(jobId: string): Promise<void> {
-    const job = await exportQueue.getJob(jobId);
-    if (!job || !(await job.isFailed())) return;
-    const now = new Date();
-    await outcomes.write(
-      buildOutcome({
-        job,
-        request: (job.data ?? {}) as Record<string, unknown>,
-        startedAt: new Date(job.processedOn ?? now.getTime()),
-        finishedAt: now,
-        error: {
-          kind: 'timeout',
-          code: 'STALLED',
-          message: `the job's worker stopped more than ${config.maxStalledCount} times while running it`,
-          retryable: true,
-        },
-      }),
-    );
-  }
+  worker.on('stalled', (jobId) =>
+    logger.warn({ jobId }, 'job stalled: its worker stopped renewing the lock; it runs again'),
+  );
+  const stopFinishing = finishFailedJobs(finisher, logger, config.stalledIntervalMs, [
+    { kind: 'export', worker, queue: exportQueue },
+    { kind: 'discovery', worker: discovery.worker, queue: discovery.queue },
+  ]);
 
   const metrics =
     config.metricsPort === undefined
@@ -137,7 +134,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
             redis: connection,
             prefix: redisConfig.prefix,
             exportQueue,
-            resultsQueue,
+            ledger,
           }),
           { port: config.metricsPort, host: config.metricsHost ?? '0.0.0.0', logger },
         ).catch((error: unknown) => {
@@ -157,8 +154,9 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
         stopRetention();
         await (await metrics)?.close();
         await Promise.all([worker.close(force), discovery.close(force)]);
+        await stopFinishing();
         await recorder.flush();
-        await Promise.all([resultsQueue.close(), exportQueue.close()]);
+        await Promise.all([ledger.close(), exportQueue.close()]);
         await client.close?.();
         for (const redis of [connection, workerConnection]) {
           await redis.quit().catch(() => redis.disconnect());

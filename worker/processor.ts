@@ -131,12 +131,13 @@ function callNcp(
   );
 }
 
+/** Ends the job for good: its outcome goes to the ledger (once, whoever finishes it). */
 async function finish(deps: ProcessorDeps, log: Logger, call: FinishedCall): Promise<void> {
   const outcome = buildOutcome(call);
-  await deps.outcomes.write(outcome);
+  const result = await deps.outcomes.write(outcome);
   log.info(
     { status: outcome.status, attempts: outcome.attempts, errorKind: outcome.error?.kind },
-    'export finished',
+    result === 'repeat' ? 'export finished again: the first record is kept' : 'export finished',
   );
 }
 

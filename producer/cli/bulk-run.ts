@@ -23,6 +23,8 @@ export interface BulkSummary {
   valid: number;
   invalid: number;
   added: number;
+  /** Exports whose last run had failed, added again as a new run. */
+  reruns: number;
   duplicates: number;
 }
 
@@ -42,7 +44,14 @@ export async function runBulk(io: CliIo, job: BulkJob): Promise<number> {
   const source = await openBulkSource(job.file, io.stdin).catch(explainBulkError);
   signals.on('SIGINT', onInterrupt);
   try {
-    const summary: BulkSummary = { read: 0, valid: 0, invalid: 0, added: 0, duplicates: 0 };
+    const summary: BulkSummary = {
+      read: 0,
+      valid: 0,
+      invalid: 0,
+      added: 0,
+      reruns: 0,
+      duplicates: 0,
+    };
     for await (const row of readBulk(source.open(), job.format)) {
       if (interrupt.signal.aborted) break;
       summary.read++;
@@ -89,8 +98,8 @@ export async function runBulk(io: CliIo, job: BulkJob): Promise<number> {
 }
 
 function enqueuedSoFar(summary: BulkSummary): string {
-  const done = summary.added + summary.duplicates;
-  return `${done} of ${summary.valid} valid rows were enqueued (added ${summary.added}, duplicates ${summary.duplicates})`;
+  const done = summary.added + summary.reruns + summary.duplicates;
+  return `${done} of ${summary.valid} valid rows were enqueued (added ${summary.added}, re-runs ${summary.reruns}, duplicates ${summary.duplicates})`;
 }
 
 function rerunIsSafe(flags: BulkFlags): string {
@@ -134,7 +143,8 @@ async function enqueueRows(
     const results = await producer.enqueueValid(requests, { force });
     progress.inFlight = 0;
     for (const result of results) {
-      if (result.added) summary.added++;
+      if (result.rerunOf) summary.reruns++;
+      else if (result.added) summary.added++;
       else summary.duplicates++;
     }
     bar?.increment(requests.length);
@@ -173,6 +183,7 @@ function report(io: CliIo, summary: BulkSummary, flags: BulkFlags, refused: bool
   const parts = [
     `read ${summary.read}`,
     `added ${summary.added}`,
+    `re-runs ${summary.reruns}`,
     `duplicates ${summary.duplicates}`,
     `invalid ${summary.invalid}`,
   ];

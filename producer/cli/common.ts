@@ -1,5 +1,5 @@
 import { CliError, type CliIo, EXIT } from '../../cli/context.ts';
-import { loadDefaultRegion, loadJobPolicy, loadRedisConfig } from '../../shared/config.ts';
+import { loadExportRegion, loadJobPolicy, loadRedisConfig } from '../../shared/config.ts';
 import { describeRedis } from '../../shared/redis.ts';
 import { ExportProducer } from '../producer.ts';
 
@@ -8,7 +8,7 @@ export function openProducer(io: CliIo): Promise<ExportProducer> {
   return ExportProducer.connect({
     redis: loadRedisConfig(io.env),
     policy: loadJobPolicy(io.env),
-    defaultRegion: loadDefaultRegion(io.env),
+    defaultRegion: loadExportRegion(io.env),
   });
 }
 

@@ -48,10 +48,13 @@ export const registerEnqueue: Register = (program, io) => {
       );
       if (!result) return;
       if (flags.json) {
-        writeLine(io.stdout, JSON.stringify({ jobId: result.jobId, added: result.added }));
+        const { jobId, added, rerunOf } = result;
+        writeLine(io.stdout, JSON.stringify({ jobId, added, ...(rerunOf ? { rerunOf } : {}) }));
       } else {
         writeLine(io.stdout, result.jobId);
-        if (!result.added) {
+        if (result.rerunOf) {
+          writeLine(io.stderr, `re-run after failure: ${result.rerunOf} failed; this is a new run`);
+        } else if (!result.added) {
           writeLine(
             io.stderr,
             'duplicate: this export is already queued or recently finished (use --force to export again)',

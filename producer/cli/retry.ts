@@ -1,6 +1,5 @@
 import { CliError, EXIT, writeLine } from '../../cli/context.ts';
 import type { Register } from '../../cli/main.ts';
-import { RESULTS_QUEUE } from '../../shared/contract.ts';
 import { planRetries } from '../retry.ts';
 import { withProducer } from './common.ts';
 import { parseKinds, parseSince } from './filters.ts';
@@ -34,8 +33,8 @@ export const registerRetry: Register = (program, io) => {
         async (producer) => {
           if (!flags.all) {
             // A job id with no outcome is a typo or an export still running: refuse them all.
-            const known = await producer.existingIds(jobIds, [RESULTS_QUEUE]);
-            const unknown = jobIds.filter((jobId) => !known.has(jobId));
+            const kinds = await Promise.all(jobIds.map((jobId) => producer.ledger.kindOf(jobId)));
+            const unknown = jobIds.filter((_, i) => kinds[i] === undefined);
             if (unknown.length > 0) {
               throw new CliError(
                 `retry: no outcome for ${unknown.join(', ')}: not finished yet, or never enqueued (see \`results --status failed\`); nothing re-run`,

@@ -9,7 +9,7 @@ import type { Register } from '../../cli/main.ts';
 import { packageVersion } from '../../cli/version.ts';
 import {
   type HttpConfig,
-  loadDefaultRegion,
+  loadExportRegion,
   loadHttpConfig,
   loadJobPolicy,
   loadLogConfig,
@@ -73,7 +73,7 @@ export async function startService(io: CliIo, options: { auth: boolean }): Promi
   const producer = await ExportProducer.connect({
     redis,
     policy,
-    defaultRegion: loadDefaultRegion(io.env),
+    defaultRegion: loadExportRegion(io.env),
     onError: (error) => logger.warn({ err: error }, 'redis connection error'),
   });
   let app: FastifyInstance;

@@ -37,7 +37,7 @@ describe('the CLI under faults', () => {
     // How many bytes a whole bulk of the file sends: the gates below stop half-way through.
     const measure = await redisGate(server.port, { mode: 'hold', limit: Number.POSITIVE_INFINITY });
     const run = await runCli(['bulk', csv, '--chunk', String(CHUNK)], env(measure, 'measure'));
-    expect(run.stdout).toBe(`read ${ROWS}, added ${ROWS}, duplicates 0, invalid 0\n`);
+    expect(run.stdout).toBe(`read ${ROWS}, added ${ROWS}, re-runs 0, duplicates 0, invalid 0\n`);
     total = measure.forwarded;
     await measure.close();
   });
@@ -65,7 +65,7 @@ describe('the CLI under faults', () => {
     const run = await runCli(['bulk', csv, '--chunk', String(CHUNK)], env(gate, 'cut'));
     expect(run.code).toBe(1);
     const match =
-      /lost Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:(\d+)\/? \((.+)\); (\d+) of 3000 valid rows were enqueued \(added \3, duplicates 0\)(?:, and the 100 being sent may have been too)?; running the same bulk again is safe: rows already queued are skipped as duplicates\n$/.exec(
+      /lost Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:(\d+)\/? \((.+)\); (\d+) of 3000 valid rows were enqueued \(added \3, re-runs 0, duplicates 0\)(?:, and the 100 being sent may have been too)?; running the same bulk again is safe: rows already queued are skipped as duplicates\n$/.exec(
         run.stderr,
       );
     expect(match, run.stderr).not.toBeNull();
@@ -80,7 +80,7 @@ describe('the CLI under faults', () => {
 
     const again = await runCli(['bulk', csv, '--chunk', String(CHUNK)], env(server, 'cut'));
     expect(again.stdout).toBe(
-      `read ${ROWS}, added ${ROWS - inRedis}, duplicates ${inRedis}, invalid 0\n`,
+      `read ${ROWS}, added ${ROWS - inRedis}, re-runs 0, duplicates ${inRedis}, invalid 0\n`,
     );
     expect(await queued('cut')).toBe(ROWS);
   });
@@ -99,9 +99,9 @@ describe('the CLI under faults', () => {
     const added = await queued('sigint');
     expect(added).toBeGreaterThan(0);
     expect(added).toBeLessThan(ROWS);
-    expect(cli.stdout()).toBe(`read ${ROWS}, added ${added}, duplicates 0, invalid 0\n`);
+    expect(cli.stdout()).toBe(`read ${ROWS}, added ${added}, re-runs 0, duplicates 0, invalid 0\n`);
     expect(cli.stderr()).toContain(
-      `interrupted: ${added} of ${ROWS} valid rows were enqueued (added ${added}, duplicates 0); running the same bulk again is safe`,
+      `interrupted: ${added} of ${ROWS} valid rows were enqueued (added ${added}, re-runs 0, duplicates 0); running the same bulk again is safe`,
     );
     const stderr = cli.stderr();
     expect(stderr).toContain('enqueue [');

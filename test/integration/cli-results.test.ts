@@ -115,7 +115,7 @@ describe('results, retry and status', () => {
     const run = await runCli(['retry', failedId, 'no-such-job'], env);
     expect(run).toMatchObject({ code: 2, stdout: '' });
     expect(run.stderr).toContain('retry: no outcome for no-such-job: not finished yet');
-    expect(await pipeline.producer.existingIds([`${failedId}~r1`], ['cache-export'])).toEqual(
+    expect(await pipeline.producer.existingIds([`${failedId}~r1`], { records: true })).toEqual(
       new Set(),
     );
   });
