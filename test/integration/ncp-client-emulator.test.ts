@@ -109,7 +109,7 @@ describe.each(['json', 'xml'] as const)('NCP client against the emulator (%s)', 
       .catch((e: unknown) => e)) as NcpError;
     expect(unknown).toMatchObject({
       kind: 'invalid',
-      code: '1007011',
+      code: '5001017',
       httpStatus: 400,
       retryable: false,
     });
