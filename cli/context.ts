@@ -6,6 +6,8 @@ export interface CliIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   stdin: NodeJS.ReadableStream;
   env: Env;
+  /** Where SIGINT and SIGTERM are heard. @defaultValue process */
+  signals?: NodeJS.EventEmitter;
 }
 
 /** An error the user can act on: printed as is, without a stack trace. */
@@ -19,8 +21,11 @@ export class CliError extends Error {
   }
 }
 
-/** Exit codes: 0 success, 1 failure at run time, 2 bad input (usage, config, contract). */
-export const EXIT = { ok: 0, failure: 1, badInput: 2 } as const;
+/**
+ * Exit codes: 0 success, 1 failure at run time, 2 bad input (usage, config, contract), 130
+ * interrupted (Ctrl-C, as shells report a SIGINT).
+ */
+export const EXIT = { ok: 0, failure: 1, badInput: 2, interrupted: 130 } as const;
 
 export function writeLine(stream: NodeJS.WritableStream, line = ''): void {
   stream.write(`${line}\n`);

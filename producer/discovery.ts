@@ -3,13 +3,9 @@
  * writes for it. Discovery itself runs in the workers, so its NCP calls share their rate limit.
  */
 import { randomBytes } from 'node:crypto';
-import { type JobsOptions, type JobType, Queue } from 'bullmq';
+import { type JobsOptions, Queue } from 'bullmq';
 import type { JobPolicy } from '../shared/config.ts';
-import {
-  DISCOVERY_JOB_NAME,
-  DISCOVERY_OUTCOME_JOB_NAME,
-  DISCOVERY_QUEUE,
-} from '../shared/contract.ts';
+import { DISCOVERY_JOB_NAME, DISCOVERY_QUEUE } from '../shared/contract.ts';
 import { delay } from '../shared/delay.ts';
 import type { DiscoveryOutcome, DiscoveryRequest } from '../shared/discovery-contract.ts';
 import { BACKOFF_TYPE, type ExportProducer } from './producer.ts';
@@ -54,8 +50,7 @@ export async function readDiscoveryOutcome(
   producer: ExportProducer,
   jobId: string,
 ): Promise<DiscoveryOutcome | undefined> {
-  const job = await producer.resultsQueue.getJob(jobId);
-  return job?.name === DISCOVERY_OUTCOME_JOB_NAME ? (job.data as DiscoveryOutcome) : undefined;
+  return producer.ledger.discoveryOutcome(jobId);
 }
 
 export interface WaitOptions {
@@ -100,24 +95,10 @@ export async function waitForDiscovery(
   }
 }
 
-const OUTCOME_STATES: JobType[] = ['waiting', 'active', 'completed', 'failed', 'delayed'];
-const PAGE = 500;
-
 /** Every retained discovery outcome that `keep` accepts, oldest finish first. */
-export async function readDiscoveryOutcomes(
+export function readDiscoveryOutcomes(
   producer: ExportProducer,
   keep: (outcome: DiscoveryOutcome) => boolean = () => true,
 ): Promise<DiscoveryOutcome[]> {
-  const found: DiscoveryOutcome[] = [];
-  for (const state of OUTCOME_STATES) {
-    for (let start = 0; ; start += PAGE) {
-      const jobs = await producer.resultsQueue.getJobs([state], start, start + PAGE - 1, true);
-      for (const job of jobs) {
-        if (job?.name !== DISCOVERY_OUTCOME_JOB_NAME || !job.data) continue;
-        if (keep(job.data as DiscoveryOutcome)) found.push(job.data as DiscoveryOutcome);
-      }
-      if (jobs.length < PAGE) break;
-    }
-  }
-  return found.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
+  return producer.ledger.discoveryOutcomes(keep);
 }

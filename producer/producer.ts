@@ -12,9 +12,10 @@ import {
   exportJobId,
   type FieldIssue,
   parseExportRequest,
-  RESULTS_QUEUE,
 } from '../shared/contract.ts';
+import { Ledger } from '../shared/ledger/index.ts';
 import { connectOrExplain, type RedisClient } from '../shared/redis.ts';
+import { ExportRuns } from './runs.ts';
 
 /** The backoff type workers resolve to exponential backoff with full jitter. */
 export const BACKOFF_TYPE = 'ncp-jitter';
@@ -25,16 +26,23 @@ export interface EnqueueOptions {
 }
 
 export interface EnqueueResult {
+  /** The job now standing for the export: the one added, or the existing duplicate. */
   jobId: string;
-  /** False when the same export was already queued or retained: nothing was added. */
+  /** False when the same export was already queued, running or kept: nothing was added. */
   added: boolean;
+  /** Set when the export's last run had failed and this is a new run of it: that run's id. */
+  rerunOf?: string;
   request: ExportRequest;
 }
 
 export interface ProducerOptions {
   redis: RedisConfig;
   policy: JobPolicy;
-  /** Filled into requests that carry no regionCode (NCP_REGION). */
+  /**
+   * The region NCP uses for requests that name none (`loadExportRegion`: NCP_REGION, else the
+   * site's default region). Written into every job, so its id and its call agree whoever
+   * enqueues it. @defaultValue leave such requests without a region (they run as `default`)
+   */
   defaultRegion?: string | undefined;
   /**
    * Hears background connection errors (Redis down, reconnecting). Calls that need Redis
@@ -43,48 +51,28 @@ export interface ProducerOptions {
   onError?: (error: Error) => void;
 }
 
-/**
- * KEYS: job hashes. ARGV: a creation time. Returns the 1-based positions of the jobs that do not
- * carry it: those BullMQ found already there. One command instead of an HGET per job: for a
- * `bulk` chunk of 1,000 rows the pipeline of HGETs cost more than the addBulk's own client work
- * (docs/benchmarks.md).
- */
-const NOT_CREATED_AT = `
-local others = {}
-for i, key in ipairs(KEYS) do
-  if tonumber(redis.call('HGET', key, 'timestamp')) ~= tonumber(ARGV[1]) then
-    others[#others + 1] = i
-  end
-end
-return others
-`;
-
-interface ProducerCommands {
-  ncpJobsNotCreatedAt(
-    numberOfKeys: number,
-    ...keysThenTimestamp: (string | number)[]
-  ): Promise<number[]>;
-}
-
 export class ExportProducer {
   readonly queue: Queue;
   /** The outcome records, for reading; workers write them. */
-  readonly resultsQueue: Queue;
+  readonly ledger: Ledger;
   /** The producer's Redis connection (shared by its queues): a single Redis or a Cluster. */
   readonly redis: RedisClient;
   private readonly options: ProducerOptions;
+  private readonly runs: ExportRuns;
   private lastTimestamp = 0;
 
   private constructor(connection: RedisClient, options: ProducerOptions) {
     this.redis = connection;
     this.options = options;
     this.queue = new Queue(EXPORT_QUEUE, { connection, prefix: options.redis.prefix });
-    this.resultsQueue = new Queue(RESULTS_QUEUE, { connection, prefix: options.redis.prefix });
-    if (!('ncpJobsNotCreatedAt' in connection)) {
-      connection.defineCommand('ncpJobsNotCreatedAt', { lua: NOT_CREATED_AT });
-    }
+    this.ledger = new Ledger({
+      connection,
+      prefix: options.redis.prefix,
+      policy: options.policy,
+    });
+    this.runs = new ExportRuns(connection, options.redis.prefix);
     const onError = options.onError ?? (() => {});
-    const emitters: NodeJS.EventEmitter[] = [connection, this.queue, this.resultsQueue];
+    const emitters: NodeJS.EventEmitter[] = [connection, this.queue, this.ledger.queue];
     for (const emitter of emitters) emitter.on('error', onError);
   }
 
@@ -119,18 +107,37 @@ export class ExportProducer {
     return this.enqueueValid(valid, options);
   }
 
-  /** Enqueues requests that already passed validation (e.g. streamed in by `bulk`). */
-  enqueueValid(
+  /**
+   * Enqueues requests that already passed validation (e.g. streamed in by `bulk`). An export
+   * whose last run failed gets a new run (see `runs.ts`); one queued, running or kept after
+   * succeeding is a duplicate.
+   */
+  async enqueueValid(
     requests: readonly ExportRequest[],
     options: EnqueueOptions = {},
   ): Promise<EnqueueResult[]> {
-    const forceSuffix = options.force ? `~f${Date.now().toString(36)}` : '';
-    return this.add(
-      requests.map((input) => {
-        const request = this.withDefaults(input);
-        return { jobId: exportJobId(request) + forceSuffix, request };
-      }),
-    );
+    const withRegion = requests.map((request) => this.withDefaults(request));
+    if (options.force) {
+      const suffix = `~f${Date.now().toString(36)}`;
+      return this.add(
+        withRegion.map((request) => ({ jobId: exportJobId(request) + suffix, request })),
+      );
+    }
+    const plans = await this.runs.plan(withRegion.map((request) => exportJobId(request)));
+    const toAdd: { jobId: string; request: ExportRequest; rerunOf?: string }[] = [];
+    const results: (EnqueueResult | undefined)[] = plans.map((plan, i) => {
+      const request = withRegion[i]!;
+      if (plan.kind === 'duplicate') return { jobId: plan.jobId, added: false, request };
+      toAdd.push({
+        jobId: plan.jobId,
+        request,
+        ...(plan.kind === 'rerun' ? { rerunOf: plan.failedJobId } : {}),
+      });
+      return undefined;
+    });
+    const added = await this.add(toAdd);
+    let next = 0;
+    return results.map((result) => result ?? added[next++]!);
   }
 
   /**
@@ -138,7 +145,7 @@ export class ExportProducer {
    * `retry` uses this to add a re-run under the id that follows the failed run's.
    */
   async add(
-    entries: readonly { jobId: string; request: ExportRequest }[],
+    entries: readonly { jobId: string; request: ExportRequest; rerunOf?: string }[],
   ): Promise<EnqueueResult[]> {
     if (entries.length === 0) return [];
     // Each batch gets its own creation time, so a duplicate of an earlier batch's job (added in
@@ -148,10 +155,10 @@ export class ExportProducer {
     const seen = new Set<string>();
     const results: EnqueueResult[] = [];
     const jobs: { name: string; data: ExportRequest; opts: JobsOptions }[] = [];
-    for (const { jobId, request } of entries) {
+    for (const { jobId, request, rerunOf } of entries) {
       const firstInBatch = !seen.has(jobId);
       seen.add(jobId);
-      results.push({ jobId, added: firstInBatch, request });
+      results.push({ jobId, added: firstInBatch, request, ...(rerunOf ? { rerunOf } : {}) });
       if (firstInBatch) {
         jobs.push({
           name: EXPORT_JOB_NAME,
@@ -164,31 +171,35 @@ export class ExportProducer {
 
     // BullMQ answers a duplicate id with the existing job, unchanged: a job is ours only if
     // it carries the timestamp we just gave it. One script run answers for the whole batch.
-    const keys = jobs.map((job) => this.jobKey(job.opts.jobId!));
-    const others = await (this.redis as unknown as ProducerCommands).ncpJobsNotCreatedAt(
-      keys.length,
-      ...keys,
+    const theirs = await this.runs.addedByOthers(
+      jobs.map((job) => job.opts.jobId!),
       timestamp,
     );
-    const theirs = new Set(others.map((position) => jobs[position - 1]?.opts.jobId));
-    for (const result of results) result.added &&= !theirs.has(result.jobId);
+    for (const result of results) {
+      if (result.added && theirs.has(result.jobId)) {
+        result.added = false;
+        delete result.rerunOf;
+      }
+    }
     return results;
   }
 
-  /** Which of `jobIds` exist as jobs in any of `queues`. */
-  async existingIds(jobIds: readonly string[], queues: readonly string[]): Promise<Set<string>> {
-    const pipeline = this.redis.pipeline();
-    for (const jobId of jobIds) {
-      for (const queue of queues) pipeline.exists(`${this.options.redis.prefix}:${queue}:${jobId}`);
-    }
-    const answers = (await pipeline.exec()) ?? [];
-    return new Set(
-      jobIds.filter((_, i) => queues.some((_, q) => answers[i * queues.length + q]?.[1] === 1)),
-    );
+  /** Of exports (by their first run's id), those an enqueue now would add nothing for. */
+  async duplicates(firstRunIds: readonly string[]): Promise<Set<string>> {
+    const plans = await this.runs.plan(firstRunIds);
+    return new Set(firstRunIds.filter((_, i) => plans[i]?.kind === 'duplicate'));
+  }
+
+  /** Which of `jobIds` exist as export jobs, or as records too with `records`. */
+  existingIds(
+    jobIds: readonly string[],
+    options: { records?: boolean } = {},
+  ): Promise<Set<string>> {
+    return options.records ? this.runs.existing(jobIds) : this.runs.queued(jobIds);
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.queue.close(), this.resultsQueue.close()]);
+    await Promise.all([this.queue.close(), this.ledger.close()]);
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
@@ -207,9 +218,5 @@ export class ExportProducer {
       removeOnComplete: { age: policy.keepCompletedSeconds },
       removeOnFail: { age: policy.keepFailedSeconds },
     };
-  }
-
-  private jobKey(jobId: string): string {
-    return `${this.options.redis.prefix}:${EXPORT_QUEUE}:${jobId}`;
   }
 }

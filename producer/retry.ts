@@ -4,17 +4,12 @@
  * failure twice adds one re-run only.
  */
 import type { ExportRequest, Outcome } from '../shared/contract.ts';
-import { EXPORT_QUEUE, parseExportRequest, RESULTS_QUEUE } from '../shared/contract.ts';
-import { isExportOutcome, type OutcomeFilter, readOutcomes } from './outcomes.ts';
+import { parseExportRequest } from '../shared/contract.ts';
+import type { OutcomeFilter } from '../shared/ledger/index.ts';
 import type { ExportProducer } from './producer.ts';
+import { nextRunId } from './runs.ts';
 
-const RUN_SUFFIX = /^(.*)~r(\d+)$/;
-
-/** The id of the run after `jobId`. */
-export function nextRunId(jobId: string): string {
-  const match = RUN_SUFFIX.exec(jobId);
-  return match ? `${match[1]}~r${Number(match[2]) + 1}` : `${jobId}~r1`;
-}
+export { nextRunId } from './runs.ts';
 
 export interface RetryCandidate {
   failedJobId: string;
@@ -44,13 +39,14 @@ export async function planRetries(
   const failed: Outcome[] = [];
   const filter: OutcomeFilter = { ...selection.filter, status: 'failed' };
   if (selection.all) {
-    for await (const outcome of readOutcomes(producer.resultsQueue, filter)) failed.push(outcome);
+    for await (const outcome of producer.ledger.exportOutcomes(filter)) failed.push(outcome);
   } else {
     for (const jobId of selection.jobIds) {
-      const job = await producer.resultsQueue.getJob(jobId);
-      const outcome = isExportOutcome(job) ? (job.data as Outcome) : undefined;
-      if (job && !outcome) plan.skipped.push({ jobId, reason: 'it is a discovery, not an export' });
-      else if (!outcome)
+      const kind = await producer.ledger.kindOf(jobId);
+      const outcome = kind === 'export' ? await producer.ledger.exportOutcome(jobId) : undefined;
+      if (kind === 'discovery') {
+        plan.skipped.push({ jobId, reason: 'it is a discovery, not an export' });
+      } else if (!outcome)
         plan.skipped.push({
           jobId,
           reason: 'no outcome: it has not finished, or was never enqueued',
@@ -61,7 +57,7 @@ export async function planRetries(
   }
 
   const next = failed.map((outcome) => nextRunId(outcome.jobId));
-  const taken = await producer.existingIds(next, [EXPORT_QUEUE, RESULTS_QUEUE]);
+  const taken = await producer.existingIds(next, { records: true });
   failed.forEach((outcome, i) => {
     const jobId = next[i]!;
     const parsed = parseExportRequest(outcome.request);

@@ -1,7 +1,6 @@
 /** A snapshot of the whole system: both queues, the shared throttle, and recent failures. */
-import type { ErrorKind, Outcome } from '../shared/contract.ts';
+import type { ErrorKind } from '../shared/contract.ts';
 import { limiterKeys, readThrottleState, type ThrottleState } from '../shared/limiter-keys.ts';
-import { isExportOutcome } from './outcomes.ts';
 import type { ExportProducer } from './producer.ts';
 
 const STATES = ['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'] as const;
@@ -27,22 +26,20 @@ export async function readStatus(
 ): Promise<StatusSnapshot> {
   const [exports, outcomeCounts, throttle, recent, workers] = await Promise.all([
     producer.queue.getJobCounts(...STATES) as Promise<Counts>,
-    producer.resultsQueue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed'),
+    producer.ledger.retained(),
     readThrottleState(producer.redis, limiterKeys(redisPrefix)),
-    producer.resultsQueue.getJobs(['waiting'], 0, RECENT - 1, false),
+    producer.ledger.recentExportOutcomes(RECENT),
     producer.queue.getWorkersCount(),
   ]);
   const recentErrors: Partial<Record<ErrorKind, number>> = {};
-  for (const job of recent) {
-    if (!isExportOutcome(job)) continue; // a discovery outcome
-    const outcome = job?.data as Outcome | undefined;
-    if (outcome?.status !== 'failed' || !outcome.error) continue;
+  for (const outcome of recent) {
+    if (outcome.status !== 'failed' || !outcome.error) continue;
     recentErrors[outcome.error.kind] = (recentErrors[outcome.error.kind] ?? 0) + 1;
   }
   return {
     at: new Date().toISOString(),
     exports,
-    outcomes: Object.values(outcomeCounts).reduce((sum, n) => sum + n, 0),
+    outcomes: outcomeCounts,
     throttle,
     recentErrors,
     recentWindow: recent.length,

@@ -5,7 +5,8 @@
  * that never calls NCP does not need NCP credentials. Every error names the variable at fault.
  */
 import { readFileSync } from 'node:fs';
-import { DEFAULTS, NCP_SITES, type NcpSite } from './defaults.ts';
+import { DEFAULTS, NCP_SITE_REGIONS, NCP_SITES, type NcpSite } from './defaults.ts';
+import { DEFAULT_RETRYABLE_CODES } from './ncp/response.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -32,6 +33,8 @@ export interface NcpConfig {
   responseFormat: 'json' | 'xml';
   timeoutMs: number;
   maxResponseBytes: number;
+  /** Service codes retried as "busy, try again": `1000` plus NCP_RETRYABLE_CODES. */
+  retryableCodes: ReadonlySet<string>;
 }
 
 export interface RedisConfig {
@@ -126,12 +129,50 @@ export function loadNcpConfig(env: Env = process.env): NcpConfig {
     maxResponseBytes: integer(env, 'NCP_MAX_RESPONSE_BYTES', DEFAULTS.maxResponseBytes, {
       min: 1024,
     }),
+    retryableCodes: retryableCodes(env),
   };
+}
+
+/**
+ * NCP_RETRYABLE_CODES: service codes (`returnCode`) to retry as "busy, try again", besides
+ * `1000`, comma-separated; so an operator can add one NCP answers without a new release.
+ */
+function retryableCodes(env: Env): ReadonlySet<string> {
+  const codes = new Set(DEFAULT_RETRYABLE_CODES);
+  const value = env.NCP_RETRYABLE_CODES?.trim();
+  if (!value) return codes;
+  value.split(',').forEach((entry, i) => {
+    const code = entry.trim();
+    if (!/^[0-9A-Za-z_-]{1,32}$/.test(code)) {
+      throw new ConfigError(
+        'NCP_RETRYABLE_CODES',
+        `item ${i + 1} is "${code.slice(0, 40)}", expected a service code such as 1007009 (comma-separated)`,
+      );
+    }
+    codes.add(code);
+  });
+  return codes;
 }
 
 /** NCP_REGION: the region for requests that name none; producers need it without NCP keys. */
 export function loadDefaultRegion(env: Env = process.env): string | undefined {
   return optionalMatch(env, 'NCP_REGION', /^[A-Z]{2,8}$/, 'an NCP region code such as KR');
+}
+
+/**
+ * The region an export that names none is enqueued in, and so part of its job id: NCP_REGION,
+ * else the default region of the site (NCP_SITE, or the site NCP_API_URL points at; any other
+ * URL, such as the emulator's, counts as public). Producers resolve it once, when a job is
+ * enqueued, so one backup has one job id whatever each producer's environment says.
+ */
+export function loadExportRegion(env: Env = process.env): string {
+  return loadDefaultRegion(env) ?? siteRegion(apiUrl(env));
+}
+
+/** The default region of the site at `apiUrl` (an origin); public for any other URL. */
+export function siteRegion(apiUrl: string): string {
+  const site = (Object.keys(NCP_SITES) as NcpSite[]).find((name) => NCP_SITES[name] === apiUrl);
+  return NCP_SITE_REGIONS[site ?? 'public'];
 }
 
 export function loadRedisConfig(env: Env = process.env): RedisConfig {

@@ -9,6 +9,16 @@ export const NCP_SITES = {
 
 export type NcpSite = keyof typeof NCP_SITES;
 
+/**
+ * The region NCP uses on each site when a call names none: the first region NCP lists there.
+ * Public: KR (documented). Gov (KR, KRS) and fin (FKR): assumed the same way, unverified.
+ */
+export const NCP_SITE_REGIONS = {
+  public: 'KR',
+  gov: 'KR',
+  fin: 'FKR',
+} as const satisfies Record<NcpSite, string>;
+
 export const DEFAULTS = {
   responseFormat: 'json',
   timeoutMs: 10_000,

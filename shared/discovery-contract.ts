@@ -68,7 +68,7 @@ export type DiscoveryRequestInput = z.input<typeof discoveryRequestSchema>;
 /** A discovery request after validation, defaults applied. */
 export type DiscoveryRequest = z.output<typeof discoveryRequestSchema>;
 
-export const EXPORT_RESULTS = ['added', 'duplicate', 'would-add'] as const;
+export const EXPORT_RESULTS = ['added', 'rerun', 'duplicate', 'would-add'] as const;
 
 const discoveredFileSchema = z.strictObject({
   fileName: z.string(),
@@ -77,7 +77,7 @@ const discoveredFileSchema = z.strictObject({
   result: z
     .enum(EXPORT_RESULTS)
     .describe(
-      'added: enqueued now; duplicate: the same export was queued or recently finished; would-add: dry run.',
+      'added: enqueued now; rerun: enqueued now as a new run of an export whose last run failed; duplicate: the same export was queued, running or recently succeeded; would-add: dry run.',
     ),
 });
 
@@ -113,7 +113,10 @@ export const discoveryOutcomeSchema = z
     instancesSeen: z.int().min(0).describe('Instances NCP listed, before filters.'),
     instancesMatched: z.int().min(0).describe('Instances left after --instance and --name-filter.'),
     filesChosen: z.int().min(0),
-    exportsEnqueued: z.int().min(0),
+    exportsEnqueued: z
+      .int()
+      .min(0)
+      .describe('Exports added, new or as a re-run of a failed one (result added or rerun).'),
     exportsDuplicate: z.int().min(0),
     instances: z.array(discoveredInstanceSchema).describe('Every matched instance.'),
     errors: z.array(discoveryErrorSchema),

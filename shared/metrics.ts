@@ -18,12 +18,13 @@ import {
   type MetricValueWithName,
   Registry,
 } from 'prom-client';
-import { EXPORT_QUEUE } from './contract.ts';
+import type { Ledger } from './ledger/index.ts';
 import { limiterKeys, readThrottleState, type ThrottleState } from './limiter-keys.ts';
+import { CALL_LATENCY_BUCKETS, metricsKey } from './metric-fields.ts';
 import type { RedisClient } from './redis.ts';
 
-/** Upper bounds (seconds) of the NCP call latency histogram's buckets. */
-export const CALL_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
+// Where the counters are kept, apart (no prom-client): producers and workers write them.
+export { bucketIndex, CALL_LATENCY_BUCKETS, metricFields, metricsKey } from './metric-fields.ts';
 
 /** Export job states reported by `ncp_cache_export_jobs`. */
 export const JOB_STATES = [
@@ -35,32 +36,12 @@ export const JOB_STATES = [
   'failed',
 ] as const;
 
-/** The hash workers count into; it shares the queue's `{prefix}` hash tag. */
-export function metricsKey(prefix: string): string {
-  return `${prefix}:${EXPORT_QUEUE}:metrics`;
-}
-
-/** Hash fields: `o|status|kind`, `c|api|status|bucket`, `s|api|status`, `t|api`. */
-export const metricFields = {
-  outcome: (status: string, kind: string | undefined) => `o|${status}|${kind ?? 'none'}`,
-  callBucket: (api: string, status: number | undefined, seconds: number) =>
-    `c|${api}|${status ?? 'none'}|${bucketIndex(seconds)}`,
-  callSum: (api: string, status: number | undefined) => `s|${api}|${status ?? 'none'}`,
-  throttled: (api: string) => `t|${api}`,
-};
-
-/** Index of the first bucket whose bound holds `seconds`; the +Inf bucket past the last. */
-export function bucketIndex(seconds: number): number {
-  const index = CALL_LATENCY_BUCKETS.findIndex((bound) => seconds <= bound);
-  return index === -1 ? CALL_LATENCY_BUCKETS.length : index;
-}
-
 /** Where the metrics are read from. */
 export interface MetricsSource {
   redis: RedisClient;
   prefix: string;
   exportQueue: Queue;
-  resultsQueue: Queue;
+  ledger: Pick<Ledger, 'retained'>;
 }
 
 interface Snapshot {
@@ -117,6 +98,32 @@ export function createMetricsRegistry(
       for (const [field, value] of Object.entries((await snapshot()).counters)) {
         const [type, status, kind] = field.split('|');
         if (type === 'o' && status && kind) this.inc({ status, error_kind: kind }, Number(value));
+      }
+    },
+  });
+  new Counter({
+    name: 'ncp_cache_export_discovery_outcomes_total',
+    help: 'Discoveries finished for good, by status.',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [field, value] of Object.entries((await snapshot()).counters)) {
+        const [type, status] = field.split('|');
+        if (type === 'd' && status) this.inc({ status }, Number(value));
+      }
+    },
+  });
+  new Counter({
+    name: 'ncp_cache_export_outcome_repeats_total',
+    help: 'Finishes of a job whose record was already written (kept, never replaced), by record kind.',
+    labelNames: ['kind'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [field, value] of Object.entries((await snapshot()).counters)) {
+        const [type, kind] = field.split('|');
+        if (type === 'r' && kind) this.inc({ kind }, Number(value));
       }
     },
   });
@@ -194,7 +201,7 @@ export function createMetricsRegistry(
 async function readSnapshot(source: MetricsSource): Promise<Snapshot> {
   const [jobs, results, counters, throttle, workers] = await Promise.all([
     source.exportQueue.getJobCounts(...JOB_STATES),
-    source.resultsQueue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed'),
+    source.ledger.retained(),
     source.redis.hgetall(metricsKey(source.prefix)),
     readThrottleState(source.redis, limiterKeys(source.prefix)),
     // CLIENT LIST may be disabled (managed Redis): report no value rather than fail.
@@ -202,7 +209,7 @@ async function readSnapshot(source: MetricsSource): Promise<Snapshot> {
   ]);
   return {
     jobs,
-    outcomesRetained: Object.values(results).reduce((sum, n) => sum + n, 0),
+    outcomesRetained: results,
     counters,
     throttle,
     workers,

@@ -4,8 +4,15 @@
  * discovery jobs (`cache-export-discovery`) under the same rate limiter and client.
  */
 import { Queue, Worker } from 'bullmq';
-import type { JobPolicy, NcpConfig, RedisConfig, WorkerConfig } from '../shared/config.ts';
+import {
+  type JobPolicy,
+  type NcpConfig,
+  type RedisConfig,
+  siteRegion,
+  type WorkerConfig,
+} from '../shared/config.ts';
 import { EXPORT_QUEUE, RESULTS_QUEUE } from '../shared/contract.ts';
+import { Ledger } from '../shared/ledger/index.ts';
 import { limiterKeys } from '../shared/limiter-keys.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createMetricsRegistry } from '../shared/metrics.ts';
@@ -15,9 +22,9 @@ import { AuthBreaker, watchAuthPause } from './auth-breaker.ts';
 import { authProbe } from './auth-probe.ts';
 import type { ListClient } from './discovery/processor.ts';
 import { type DiscoveryWorker, startDiscoveryWorker } from './discovery/worker.ts';
-import { countingOutcomeStore, instrumentClient, MetricsRecorder } from './metrics.ts';
+import { Finisher, finishFailedJobs } from './finish.ts';
+import { instrumentClient, MetricsRecorder } from './metrics.ts';
 import { type MetricsServer, startMetricsServer } from './metrics-server.ts';
-import { buildOutcome, QueueOutcomeStore } from './outcome.ts';
 import { startOutcomeRetention } from './outcome-retention.ts';
 import { createExportProcessor, type ExportClient, type ExportResult } from './processor.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -69,19 +76,28 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
     accessKeyId: options.ncp.accessKey,
     threshold: config.authPauseAfter,
   });
-  const resultsQueue = new Queue(RESULTS_QUEUE, { connection, prefix: redisConfig.prefix });
   const exportQueue = new Queue(EXPORT_QUEUE, { connection, prefix: redisConfig.prefix });
-  resultsQueue.on('error', (error) => logger.warn({ err: error }, 'results queue error'));
+  exportQueue.on('error', (error) =>
+    logger.warn({ err: error, queue: EXPORT_QUEUE }, 'export queue error'),
+  );
+  const ledger = new Ledger({
+    connection,
+    prefix: redisConfig.prefix,
+    policy,
+  });
+  ledger.queue.on('error', (error) =>
+    logger.warn({ err: error, queue: RESULTS_QUEUE }, 'results queue error'),
+  );
+  const finisher = new Finisher({ ledger, redis: connection, prefix: redisConfig.prefix, logger });
   const recorder = new MetricsRecorder(connection, redisConfig.prefix, logger);
-  const outcomes = countingOutcomeStore(new QueueOutcomeStore(resultsQueue), recorder);
-  const stopRetention = startOutcomeRetention(resultsQueue, policy.keepOutcomesSeconds, logger);
+  const stopRetention = startOutcomeRetention(ledger, policy.keepOutcomesSeconds, logger);
   const client = options.client ?? createNcpClient(options.ncp);
   const shutdown = new AbortController();
 
   const processor = createExportProcessor({
     client: instrumentClient(client, recorder),
     limiter,
-    outcomes,
+    outcomes: finisher.exportStore(),
     logger,
     defaultRegion: options.ncp.region,
     throttleMaxWaitMs: config.throttleMaxWaitMs,
@@ -97,8 +113,9 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
     logger,
     limiter,
     client,
-    resultsQueue,
-    defaultRegion: options.ncp.region,
+    outcomes: finisher.discoveryStore(),
+    // Discoveries enqueue exports: their regions must be the ones producers resolve.
+    defaultRegion: options.ncp.region ?? siteRegion(options.ncp.apiUrl),
     shutdown: shutdown.signal,
   });
 
@@ -119,33 +136,13 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
     logger,
     probeEveryMs: config.authProbeIntervalMs,
   });
-  worker.on('stalled', (jobId) => {
-    logger.warn({ jobId }, 'job stalled: its worker stopped renewing the lock; it runs again');
-    void recordStallFailure(jobId).catch((error) =>
-      logger.error({ err: error, jobId }, 'could not record the outcome of a stalled job'),
-    );
-  });
-
-  /** A job that stalled more than maxStalledCount times is failed by BullMQ, not by us. */
-  async function recordStallFailure(jobId: string): Promise<void> {
-    const job = await exportQueue.getJob(jobId);
-    if (!job || !(await job.isFailed())) return;
-    const now = new Date();
-    await outcomes.write(
-      buildOutcome({
-        job,
-        request: (job.data ?? {}) as Record<string, unknown>,
-        startedAt: new Date(job.processedOn ?? now.getTime()),
-        finishedAt: now,
-        error: {
-          kind: 'timeout',
-          code: 'STALLED',
-          message: `the job's worker stopped more than ${config.maxStalledCount} times while running it`,
-          retryable: true,
-        },
-      }),
-    );
-  }
+  worker.on('stalled', (jobId) =>
+    logger.warn({ jobId }, 'job stalled: its worker stopped renewing the lock; it runs again'),
+  );
+  const stopFinishing = finishFailedJobs(finisher, logger, config.stalledIntervalMs, [
+    { kind: 'export', worker, queue: exportQueue },
+    { kind: 'discovery', worker: discovery.worker, queue: discovery.queue },
+  ]);
 
   const metrics =
     config.metricsPort === undefined
@@ -155,7 +152,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
             redis: connection,
             prefix: redisConfig.prefix,
             exportQueue,
-            resultsQueue,
+            ledger,
           }),
           { port: config.metricsPort, host: config.metricsHost ?? '0.0.0.0', logger },
         ).catch((error: unknown) => {
@@ -176,8 +173,9 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
         stopAuthWatch();
         await (await metrics)?.close();
         await Promise.all([worker.close(force), discovery.close(force)]);
+        await stopFinishing();
         await recorder.flush();
-        await Promise.all([resultsQueue.close(), exportQueue.close()]);
+        await Promise.all([ledger.close(), exportQueue.close()]);
         await client.close?.();
         for (const redis of [connection, workerConnection]) {
           await redis.quit().catch(() => redis.disconnect());

@@ -1,16 +1,15 @@
 /**
  * What a worker counts for the metrics (see shared/metrics.ts): every NCP call with its api,
- * HTTP status and latency, 429s, and every outcome written. The counts go to a Redis hash
- * shared by all workers, so any process reports the whole system. Counting never fails a job:
- * a write that fails is logged and dropped. Counts are written in batches, one script run per
- * outcome (`MetricsRecorder`), so a worker killed with SIGKILL loses at most 50 ms of calls.
+ * HTTP status and latency, and 429s (outcomes are counted by the ledger as it records them).
+ * The counts go to a Redis hash shared by all workers, so any process reports the whole
+ * system. Counting never fails a job: a write that fails is logged and dropped. Counts are
+ * written in batches, at most 50 ms apart (`MetricsRecorder`), so a worker killed with SIGKILL
+ * loses at most 50 ms of calls.
  */
-import type { Outcome } from '../shared/contract.ts';
 import type { Logger } from '../shared/logger.ts';
-import { metricFields, metricsKey } from '../shared/metrics.ts';
+import { metricFields, metricsKey } from '../shared/metric-fields.ts';
 import { NcpError } from '../shared/ncp/index.ts';
 import type { RedisClient } from '../shared/redis.ts';
-import type { OutcomeStore } from './outcome.ts';
 import type { ExportClient } from './processor.ts';
 
 /**
@@ -39,7 +38,6 @@ export class MetricsRecorder {
   private counts = new Map<string, number>();
   private sums = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
-  private soon: NodeJS.Immediate | undefined;
   private writing: Promise<void> = Promise.resolve();
 
   constructor(redis: RedisClient, prefix: string, logger: Logger) {
@@ -53,7 +51,7 @@ export class MetricsRecorder {
 
   /**
    * One NCP call that ended: `httpStatus` undefined when no HTTP answer came. Its counts go to
-   * Redis with the next outcome, or within 50 ms: one command for one or more exports. A MULTI per call (an
+   * Redis within 50 ms: one command for one or more exports. A MULTI per call (an
    * ioredis Pipeline copies every script defined on the connection) and a HINCRBY per outcome
    * cost the worker ~0.3 ms of CPU per export (docs/benchmarks.md).
    */
@@ -65,21 +63,10 @@ export class MetricsRecorder {
     this.timer ??= setTimeout(() => void this.flush(), CALL_FLUSH_MS).unref();
   }
 
-  /**
-   * One outcome written: counted at once (after the outcomes that finish in the same turn of
-   * the event loop, ~3 per write at full speed), with the calls not yet written.
-   */
-  outcome(outcome: Outcome): void {
-    this.count(metricFields.outcome(outcome.status, outcome.error?.kind), 1);
-    this.soon ??= setImmediate(() => void this.flush());
-  }
-
   /** Writes every count not yet written; resolves once written (or dropped on an error). */
   flush(): Promise<void> {
     clearTimeout(this.timer);
-    clearImmediate(this.soon);
     this.timer = undefined;
-    this.soon = undefined;
     if (this.counts.size === 0 && this.sums.size === 0) return this.writing;
     const args: (string | number)[] = [this.counts.size];
     for (const [field, amount] of this.counts) args.push(field, amount);
@@ -115,16 +102,5 @@ export function instrumentClient(client: ExportClient, recorder: MetricsRecorder
         throw error;
       }
     },
-  };
-}
-
-/** The outcome store, with each outcome counted by status and error kind. */
-export function countingOutcomeStore(store: OutcomeStore, recorder: MetricsRecorder): OutcomeStore {
-  return {
-    async write(outcome) {
-      await store.write(outcome);
-      recorder.outcome(outcome);
-    },
-    read: (jobId) => store.read(jobId),
   };
 }

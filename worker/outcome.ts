@@ -1,39 +1,19 @@
 /**
- * Outcome records: one per export job that finished for good, written to the results queue
- * under the export job's own id. BullMQ ignores an add whose job id exists, so writing the
- * same finish twice (a worker that crashed after writing, then ran the job again) leaves one.
+ * Export outcome records: how one is built from a finished call. They are written only through
+ * the ledger (`shared/ledger/`), by way of `finish.ts`.
  */
-import type { Job, Queue } from 'bullmq';
-import {
-  type ExportRequest,
-  OUTCOME_JOB_NAME,
-  type Outcome,
-  type OutcomeError,
-} from '../shared/contract.ts';
+import type { Job } from 'bullmq';
+import type { ExportRequest, Outcome, OutcomeError } from '../shared/contract.ts';
 import { isRecord } from '../shared/json.ts';
+import type { RecordResult } from '../shared/ledger/index.ts';
 import type { NcpResponse } from '../shared/ncp/index.ts';
 
+/** Where the export processor records outcomes: the ledger (see `finish.ts`), or a test's. */
 export interface OutcomeStore {
-  write(outcome: Outcome): Promise<void>;
-  /** The outcome already written for an export job, if any. */
+  /** Records the job's outcome; `repeat` when the job was recorded before (kept, not replaced). */
+  write(outcome: Outcome): Promise<RecordResult>;
+  /** The outcome already recorded for an export job, if any. */
   read(jobId: string): Promise<Outcome | undefined>;
-}
-
-export class QueueOutcomeStore implements OutcomeStore {
-  private readonly queue: Queue;
-
-  constructor(resultsQueue: Queue) {
-    this.queue = resultsQueue;
-  }
-
-  async write(outcome: Outcome): Promise<void> {
-    await this.queue.add(OUTCOME_JOB_NAME, outcome, { jobId: outcome.jobId });
-  }
-
-  async read(jobId: string): Promise<Outcome | undefined> {
-    const job = await this.queue.getJob(jobId);
-    return job ? (job.data as Outcome) : undefined;
-  }
 }
 
 export interface FinishedCall {

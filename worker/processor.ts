@@ -142,9 +142,10 @@ function callNcp(
   );
 }
 
+/** Ends the job for good: its outcome goes to the ledger (once, whoever finishes it). */
 async function finish(deps: ProcessorDeps, log: Logger, call: FinishedCall): Promise<void> {
   const outcome = buildOutcome(call);
-  await deps.outcomes.write(outcome);
+  const result = await deps.outcomes.write(outcome);
   log.info(
     {
       status: outcome.status,
@@ -153,7 +154,7 @@ async function finish(deps: ProcessorDeps, log: Logger, call: FinishedCall): Pro
       httpStatus: outcome.httpStatus,
       requestId: outcome.requestId,
     },
-    'export finished',
+    result === 'repeat' ? 'export finished again: the first record is kept' : 'export finished',
   );
 }
 

@@ -4,7 +4,7 @@
  */
 import { type Command, Option } from 'commander';
 import { CliError, EXIT } from '../../cli/context.ts';
-import { type Env, loadDefaultRegion } from '../../shared/config.ts';
+import { type Env, loadExportRegion } from '../../shared/config.ts';
 import { type DiscoveryRequest, parseDiscoveryRequest } from '../../shared/discovery-contract.ts';
 
 export interface DiscoverFlags {
@@ -55,11 +55,11 @@ export function addDiscoverOptions(command: Command): Command {
 }
 
 /**
- * The validated request the flags describe; NCP_REGION fills a missing region, as for exports.
+ * The validated request the flags describe; a missing region is resolved as for exports (loadExportRegion).
  * @throws CliError (exit 2) naming each bad option
  */
 export function discoveryRequestFrom(flags: DiscoverFlags, env: Env): DiscoveryRequest {
-  const regionCode = flags.region ?? loadDefaultRegion(env);
+  const regionCode = flags.region ?? loadExportRegion(env);
   const parsed = parseDiscoveryRequest({
     api: flags.api,
     bucketName: flags.bucket,

@@ -38,15 +38,23 @@ export const registerEnqueue: Register = (program, io) => {
         ...(flags.region ? { regionCode: flags.region } : {}),
         ...(flags.meta ? { meta: parseMeta(flags.meta) } : {}),
       };
-      const [result] = await withProducer(io, (producer) =>
-        producer.enqueue([request], { force: flags.force ?? false }),
+      const [result] = await withProducer(
+        io,
+        (producer) => producer.enqueue([request], { force: flags.force ?? false }),
+        () =>
+          flags.force
+            ? 'the export may or may not have been enqueued: check `status` before enqueueing it again with --force'
+            : 'the export may or may not have been enqueued; enqueueing it again is safe: if it was, it is reported as a duplicate',
       );
       if (!result) return;
       if (flags.json) {
-        writeLine(io.stdout, JSON.stringify({ jobId: result.jobId, added: result.added }));
+        const { jobId, added, rerunOf } = result;
+        writeLine(io.stdout, JSON.stringify({ jobId, added, ...(rerunOf ? { rerunOf } : {}) }));
       } else {
         writeLine(io.stdout, result.jobId);
-        if (!result.added) {
+        if (result.rerunOf) {
+          writeLine(io.stderr, `re-run after failure: ${result.rerunOf} failed; this is a new run`);
+        } else if (!result.added) {
           writeLine(
             io.stderr,
             'duplicate: this export is already queued or recently finished (use --force to export again)',

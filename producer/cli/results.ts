@@ -1,6 +1,4 @@
 import type { Register } from '../../cli/main.ts';
-import type { Outcome } from '../../shared/contract.ts';
-import { eventStreamPosition, followOutcomes, readOutcomes } from '../outcomes.ts';
 import { withProducer } from './common.ts';
 import { parseChoice, parseKinds, parseSince } from './filters.ts';
 import { createOutcomeWriter, OUTCOME_FORMATS } from './outcome-format.ts';
@@ -32,26 +30,31 @@ export const registerResults: Register = (program, io) => {
         parseChoice('--format', flags.format, OUTCOME_FORMATS) ??
         (io.stdout.isTTY ? 'table' : 'jsonl');
       await withProducer(io, async (producer) => {
-        const queue = producer.resultsQueue;
+        const { ledger } = producer;
         const writer = createOutcomeWriter(format, io.stdout);
-        const from = flags.follow ? await eventStreamPosition(producer.redis, queue) : '';
+        const from = flags.follow ? await ledger.position() : '';
         const shown = new Set<string>();
-        for await (const outcome of readOutcomes(queue, filter)) {
+        for await (const outcome of ledger.exportOutcomes(filter)) {
           writer.write(outcome);
           if (flags.follow) shown.add(outcome.jobId);
         }
         if (!flags.follow) return;
         const stop = new AbortController();
         const onSignal = () => stop.abort();
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
+        (io.signals ?? process).once('SIGINT', onSignal);
+        (io.signals ?? process).once('SIGTERM', onSignal);
         try {
-          for await (const outcome of followOutcomes(queue, filter, stop.signal, from, shown)) {
-            writer.write(outcome as Outcome);
+          for await (const outcome of ledger.followExportOutcomes(
+            filter,
+            stop.signal,
+            from,
+            shown,
+          )) {
+            writer.write(outcome);
           }
         } finally {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
+          (io.signals ?? process).off('SIGINT', onSignal);
+          (io.signals ?? process).off('SIGTERM', onSignal);
         }
       });
     });

@@ -3,21 +3,19 @@
  * (API_TOKEN or API_TOKEN_FILE) it refuses to start, unless told `--no-auth` and bound to
  * loopback.
  */
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { CliError, type CliIo, EXIT } from '../../cli/context.ts';
 import type { Register } from '../../cli/main.ts';
+import { packageVersion } from '../../cli/version.ts';
 import {
   type HttpConfig,
-  loadDefaultRegion,
+  loadExportRegion,
   loadHttpConfig,
   loadJobPolicy,
   loadLogConfig,
   loadRedisConfig,
 } from '../../shared/config.ts';
-import { createLogger } from '../../shared/logger.ts';
 import { describeRedis } from '../../shared/redis.ts';
-import { buildHttpApp } from '../http/app.ts';
 import { ExportProducer } from '../producer.ts';
 
 export const registerServe: Register = (program, io, setExitCode) => {
@@ -66,16 +64,27 @@ export async function startService(io: CliIo, options: { auth: boolean }): Promi
   const redis = loadRedisConfig(io.env);
   const policy = loadJobPolicy(io.env);
   checkAuth(http, options.auth);
+  // The HTTP stack (Fastify, bull-board) is loaded by `serve` only: other commands start faster.
+  const [{ createLogger }, { buildHttpApp }] = await Promise.all([
+    import('../../shared/logger.ts'),
+    import('../http/app.ts'),
+  ]);
   const logger = createLogger(loadLogConfig(io.env), 'ncp-cache-export-serve', io.stdout);
   const producer = await ExportProducer.connect({
     redis,
     policy,
-    defaultRegion: loadDefaultRegion(io.env),
+    defaultRegion: loadExportRegion(io.env),
     onError: (error) => logger.warn({ err: error }, 'redis connection error'),
   });
   let app: FastifyInstance;
   try {
-    app = await buildHttpApp({ producer, prefix: redis.prefix, http, logger, version: version() });
+    app = await buildHttpApp({
+      producer,
+      prefix: redis.prefix,
+      http,
+      logger,
+      version: packageVersion(),
+    });
     await app.listen({ port: http.port, host: http.host });
   } catch (error) {
     await producer.close();
@@ -122,20 +131,4 @@ export async function runServe(
     signals.on('SIGTERM', stop);
     signals.on('SIGINT', stop);
   });
-}
-
-/** The package version, from package.json beside the source or the build. */
-function version(): string {
-  for (const path of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'ncp-cache-export' && pkg.version) return pkg.version;
-    } catch {
-      // not there: try the next place
-    }
-  }
-  return '0.0.0';
 }

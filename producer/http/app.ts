@@ -98,7 +98,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     redis: producer.redis,
     prefix: options.prefix,
     exportQueue: producer.queue,
-    resultsQueue: producer.resultsQueue,
+    ledger: producer.ledger,
   });
   const api = [...exportRoutes(producer), ...outcomeRoutes(producer)];
   let openapi: unknown;

@@ -2,7 +2,7 @@
  * `/v1/exports`: enqueue (one request or an array), look a job up, re-run a failed export.
  * Re-runs follow `retry`: a new job `<id>~rN`, never the failed job revived.
  */
-import { EXPORT_QUEUE, type ExportRequest } from '../../shared/contract.ts';
+import type { ExportRequest } from '../../shared/contract.ts';
 import type { EnqueueResult, ExportProducer } from '../producer.ts';
 import { readExportJob } from './job-view.ts';
 import { rerunFailed } from './rerun.ts';
@@ -36,7 +36,7 @@ export function exportRoutes(producer: ExportProducer): Route[] {
         operationId: 'enqueueExports',
         summary: 'Enqueue one export request or an array of them',
         description:
-          'Every request is validated first; if any is invalid, nothing is enqueued and the 400 names every invalid item and field. An export already queued or kept after finishing is not added again: its entry says duplicate.',
+          'Every request is validated first; if any is invalid, nothing is enqueued and the 400 names every invalid item and field. An export already queued, running or kept after succeeding is not added again: its entry says duplicate. An export whose last run failed gets a new run (`<id>~rN`): its entry names the failed run in `rerunOf`.',
         tag: 'exports',
         auth: true,
         querystring: enqueueQuerySchema,
@@ -57,12 +57,18 @@ export function exportRoutes(producer: ExportProducer): Route[] {
           results.push(...(await producer.enqueueValid(chunk, { force: query.force === 'true' })));
         }
         const added = results.filter((result) => result.added).length;
+        const reruns = results.filter((result) => result.rerunOf).length;
         return {
           status: 202,
           body: {
-            added,
+            added: added - reruns,
+            reruns,
             duplicates: results.length - added,
-            jobs: results.map((result) => ({ jobId: result.jobId, duplicate: !result.added })),
+            jobs: results.map(({ jobId, added, rerunOf }) => ({
+              jobId,
+              duplicate: !added,
+              ...(rerunOf ? { rerunOf } : {}),
+            })),
           },
         };
       },
@@ -119,8 +125,8 @@ export function exportRoutes(producer: ExportProducer): Route[] {
         });
         if (rerun[0]) return { status: 202, body: rerun[0] };
         const [exists, outcome] = await Promise.all([
-          producer.existingIds([jobId], [EXPORT_QUEUE]),
-          producer.resultsQueue.getJob(jobId),
+          producer.existingIds([jobId]),
+          producer.ledger.exportOutcome(jobId),
         ]);
         if (!outcome && !exists.has(jobId)) {
           return problemReply(404, 'ERR_NOT_FOUND', 'no export job or outcome with this id');

@@ -1,7 +1,6 @@
 /** Where one export job stands: its BullMQ state, attempts, last error, and outcome. */
 import type { Job } from 'bullmq';
 import type { z } from 'zod';
-import type { Outcome } from '../../shared/contract.ts';
 import { isRecord } from '../../shared/json.ts';
 import type { ExportProducer } from '../producer.ts';
 import { EXPORT_JOB_STATES, type exportJobSchema } from './schemas.ts';
@@ -18,11 +17,10 @@ export async function readExportJob(
   producer: ExportProducer,
   jobId: string,
 ): Promise<ExportJobView | undefined> {
-  const [job, outcomeJob] = await Promise.all([
+  const [job, outcome] = await Promise.all([
     producer.queue.getJob(jobId) as Promise<Job | undefined>,
-    producer.resultsQueue.getJob(jobId) as Promise<Job | undefined>,
+    producer.ledger.exportOutcome(jobId),
   ]);
-  const outcome = outcomeJob?.data as Outcome | undefined;
   if (!job && !outcome) return undefined;
   const state = job ? await job.getState() : 'unknown';
   return {

@@ -1,8 +1,7 @@
 /** `GET /v1/outcomes`: outcome records, filtered and paged. */
 import type { ExportProducer } from '../producer.ts';
-import { readOutcomePage } from './outcome-page.ts';
 import { defineRoute, type Route } from './route.ts';
-import { outcomePageSchema, outcomesQuerySchema, problemSchema } from './schemas.ts';
+import { encodeCursor, outcomePageSchema, outcomesQuerySchema, problemSchema } from './schemas.ts';
 
 export function outcomeRoutes(producer: ExportProducer): Route[] {
   return [
@@ -32,12 +31,12 @@ export function outcomeRoutes(producer: ExportProducer): Route[] {
         },
       },
       async ({ query }) => {
-        const page = await readOutcomePage(
-          producer.resultsQueue,
+        const page = await producer.ledger.exportOutcomePage(
           { status: query.status, since: query.since, kinds: query.kind },
           { cursor: query.cursor, limit: query.limit },
         );
-        return { status: 200, body: page };
+        const nextCursor = page.next ? encodeCursor(page.next) : null;
+        return { status: 200, body: { items: page.items, nextCursor } };
       },
     ),
   ];

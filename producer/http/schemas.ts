@@ -31,8 +31,9 @@ export const enqueueQuerySchema = z.strictObject({
 
 export const enqueueResponseSchema = z
   .object({
-    added: z.int().describe('Jobs added.'),
-    duplicates: z.int().describe('Requests that matched a job already queued or kept.'),
+    added: z.int().min(0).describe('Jobs added for exports never run before.'),
+    reruns: z.int().min(0).describe('Jobs added as a new run of an export whose last run failed.'),
+    duplicates: z.int().min(0).describe('Requests that matched a job already queued or kept.'),
     jobs: z
       .array(
         z.object({
@@ -40,6 +41,10 @@ export const enqueueResponseSchema = z
           duplicate: z
             .boolean()
             .describe('true: nothing was added; the job id is the existing one.'),
+          rerunOf: z
+            .string()
+            .optional()
+            .describe("Present on a new run of a failed export: the failed run's job id."),
         }),
       )
       .describe('One entry per request, in request order.'),
@@ -95,11 +100,7 @@ export const retryResponseSchema = z
 
 const KIND_LIST = new RegExp(`^(${ERROR_KINDS.join('|')})(,(${ERROR_KINDS.join('|')}))*$`);
 
-/** The position after the last outcome scanned: state index and offset within it. */
-export interface OutcomeCursor {
-  state: number;
-  offset: number;
-}
+import type { OutcomeCursor } from '../../shared/ledger/index.ts';
 
 export function encodeCursor(cursor: OutcomeCursor): string {
   return Buffer.from(`${cursor.state}.${cursor.offset}`).toString('base64url');

@@ -36,7 +36,7 @@ export async function registerUi(app: FastifyInstance, options: UiOptions): Prom
         allowRetries: allowRetry,
         description: 'Export requests',
       }),
-      new BullMQAdapter(producer.resultsQueue, {
+      new BullMQAdapter(producer.ledger.queue, {
         readOnlyMode: true,
         description: 'Outcome records',
       }),

@@ -1,8 +1,3 @@
-/**
- * The pieces of an end-to-end run: an emulator with a generated seed, a producer on a private
- * prefix, and the environment a worker needs to reach both.
- */
-import type { Job } from 'bullmq';
 import { pino } from 'pino';
 import { ExportProducer } from '../../producer/producer.ts';
 import {
@@ -79,10 +74,11 @@ export async function openPipeline(
       ...extra,
     }),
     outcomes: async () => {
-      const jobs = await producer.resultsQueue.getJobs(['waiting'], 0, -1, true);
-      return jobs.filter((job): job is Job => Boolean(job)).map((job) => job.data as Outcome);
+      const outcomes: Outcome[] = [];
+      for await (const outcome of producer.ledger.exportOutcomes()) outcomes.push(outcome);
+      return outcomes;
     },
-    outcomeCount: () => producer.resultsQueue.getJobCountByTypes('waiting'),
+    outcomeCount: () => producer.ledger.retained(),
     cleanup: async () => {
       await producer.close();
       await deletePrefix(redis.url, redis.prefix);

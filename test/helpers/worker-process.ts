@@ -42,7 +42,7 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<W
   );
   const started = Date.now();
   while (!logs.some((line) => line.msg === 'worker started')) {
-    if (child.exitCode !== null || Date.now() - started > 15_000) {
+    if (child.exitCode !== null || Date.now() - started > 60_000) {
       child.kill('SIGKILL');
       throw new Error(
         `worker did not start (exit ${child.exitCode}):\n${stderr}\n${JSON.stringify(logs)}`,

@@ -2,11 +2,28 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXPORT_QUEUE } from '../../shared/contract.ts';
 import { runCli } from '../helpers/cli.ts';
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+
+/** Runs the waiting jobs: `jobId` fails for good (as an export NCP refused), the rest succeed. */
+async function failNext(queue: Queue, jobId: string): Promise<void> {
+  const worker = new Worker(
+    queue.name,
+    async (job) => {
+      if (job.id === jobId) throw new UnrecoverableError(`${job.id} failed`);
+    },
+    { connection: { url: testRedisUrl() }, prefix: queue.opts.prefix, autorun: false },
+  );
+  const failed = new Promise<void>((resolve) =>
+    worker.on('failed', (job) => job?.id === jobId && resolve()),
+  );
+  void worker.run();
+  await failed;
+  await worker.close();
+}
 
 describe('enqueue and bulk commands', () => {
   let env: Record<string, string>;
@@ -93,13 +110,84 @@ describe('enqueue and bulk commands', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`${path}:3: instanceNo:`);
     expect(run.stderr).toContain(`${path}:4: bucketName:`);
-    expect(run.stdout).toBe('read 4, added 0, duplicates 0, invalid 2\n');
+    expect(run.stdout).toBe('read 4, added 0, re-runs 0, duplicates 0, invalid 2\n');
     expect(await queue.count()).toBe(0);
 
     const skipping = await runCli(['bulk', path, '--skip-invalid'], env);
     expect(skipping.code).toBe(0);
-    expect(skipping.stdout).toBe('read 4, added 2, duplicates 0, invalid 2\n');
+    expect(skipping.stdout).toBe('read 4, added 2, re-runs 0, duplicates 0, invalid 2\n');
     expect(await queue.count()).toBe(2);
+  });
+
+  it('gives one backup one job id, whatever NCP_REGION the producer has', async () => {
+    const { NCP_REGION: _, ...noRegion } = env;
+    const withKr = await runCli(enqueueArgs, env);
+    const without = await runCli(enqueueArgs, noRegion);
+    // Without NCP_REGION the region is the public site's default, KR: the same export.
+    expect(without.stdout).toBe(withKr.stdout);
+    expect(without.stderr).toContain('duplicate');
+    const gov = await runCli(enqueueArgs, { ...noRegion, NCP_SITE: 'gov' });
+    expect(gov.stdout).toBe(withKr.stdout);
+    const fin = await runCli(enqueueArgs, { ...noRegion, NCP_SITE: 'fin' });
+    expect(fin.stdout).toBe('vredis~FKR~1234511~SYSTEM~20240702~redis-backup\n');
+    expect(await queue.getWaitingCount()).toBe(2);
+    const job = await queue.getJob('vredis~KR~1234511~SYSTEM~20240702~redis-backup');
+    expect(job?.data.regionCode).toBe('KR');
+  });
+
+  it('adds a new run when the last run of an export failed, and says so', async () => {
+    const path = csv('rerun.csv', [
+      'vredis,2001,20240701,cache-backup,SYSTEM,KR',
+      'vredis,2002,20240701,cache-backup,SYSTEM,KR',
+    ]);
+    expect((await runCli(['bulk', path], env)).stdout).toBe(
+      'read 2, added 2, re-runs 0, duplicates 0, invalid 0\n',
+    );
+    // The first export fails for good (as with a bucket that did not exist yet), the other succeeds.
+    await failNext(queue, 'vredis~KR~2001~SYSTEM~20240701~cache-backup');
+
+    const rerun = await runCli(['bulk', path], env);
+    expect(rerun.stdout).toBe('read 2, added 0, re-runs 1, duplicates 1, invalid 0\n');
+    expect(await queue.getJob('vredis~KR~2001~SYSTEM~20240701~cache-backup~r1')).toBeDefined();
+    // The new run is queued: enqueueing again is a duplicate of it, not another run.
+    const again = await runCli(
+      [
+        'enqueue',
+        '--api',
+        'vredis',
+        '--instance',
+        '2001',
+        '--file',
+        '20240701',
+        '--bucket',
+        'cache-backup',
+      ],
+      env,
+    );
+    expect(again.stdout).toBe('vredis~KR~2001~SYSTEM~20240701~cache-backup~r1\n');
+    expect(again.stderr).toContain('duplicate');
+
+    await failNext(queue, 'vredis~KR~2001~SYSTEM~20240701~cache-backup~r1');
+    const third = await runCli(
+      [
+        'enqueue',
+        '--api',
+        'vredis',
+        '--instance',
+        '2001',
+        '--file',
+        '20240701',
+        '--bucket',
+        'cache-backup',
+        '--json',
+      ],
+      env,
+    );
+    expect(JSON.parse(third.stdout)).toEqual({
+      jobId: 'vredis~KR~2001~SYSTEM~20240701~cache-backup~r2',
+      added: true,
+      rerunOf: 'vredis~KR~2001~SYSTEM~20240701~cache-backup~r1',
+    });
   });
 
   it('validates only with --dry-run, then enqueues and counts duplicates', async () => {
@@ -114,6 +202,7 @@ describe('enqueue and bulk commands', () => {
       valid: 3,
       invalid: 0,
       added: 0,
+      reruns: 0,
       duplicates: 0,
       dryRun: true,
       refused: false,
@@ -121,9 +210,9 @@ describe('enqueue and bulk commands', () => {
     expect(await queue.count()).toBe(0);
 
     const real = await runCli(['bulk', path], env);
-    expect(real.stdout).toBe('read 3, added 2, duplicates 1, invalid 0\n');
+    expect(real.stdout).toBe('read 3, added 2, re-runs 0, duplicates 1, invalid 0\n');
     const again = await runCli(['bulk', path], env);
-    expect(again.stdout).toBe('read 3, added 0, duplicates 3, invalid 0\n');
+    expect(again.stdout).toBe('read 3, added 0, re-runs 0, duplicates 3, invalid 0\n');
     const job = await queue.getJob('vcache~KR~1002~MANUAL~20240701~cache-backup');
     expect(job?.data).toEqual({
       api: 'vcache',
@@ -143,7 +232,7 @@ describe('enqueue and bulk commands', () => {
       instances.map((instance) => `vredis,${instance},20240701,cache-backup,SYSTEM,KR`),
     );
     const run = await runCli(['bulk', path, '--chunk', '3'], env);
-    expect(run.stdout).toBe('read 25, added 25, duplicates 0, invalid 0\n');
+    expect(run.stdout).toBe('read 25, added 25, re-runs 0, duplicates 0, invalid 0\n');
     const waiting = await queue.getWaiting(0, -1);
     expect(waiting.map((job) => job.data.instanceNo)).toEqual(instances);
   });
@@ -172,7 +261,7 @@ describe('enqueue and bulk commands', () => {
       JSON.stringify({ api: 'vredis', instanceNo: '2', fileName: 'f2', bucketName: 'bucket-a' }),
     ].join('\n');
     const run = await runCli(['bulk', '-', '--format', 'ndjson'], env, ndjson);
-    expect(run.stdout).toBe('read 2, added 2, duplicates 0, invalid 0\n');
+    expect(run.stdout).toBe('read 2, added 2, re-runs 0, duplicates 0, invalid 0\n');
     expect((await queue.getJob('vredis~KR~1~SYSTEM~f1~bucket-a'))?.data.meta).toEqual({
       ticket: 'OPS-1',
     });

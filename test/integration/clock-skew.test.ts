@@ -51,7 +51,7 @@ describe('clock skew', () => {
     emulator.configure({ clockOffsetMs: 6 * MINUTE });
     const [result] = await pipeline.producer.enqueue([requests[0]!], { force: true });
     await waitFor('the outcome', async () =>
-      Boolean(await pipeline.producer.resultsQueue.getJob(result!.jobId)),
+      Boolean(await pipeline.producer.ledger.exportOutcome(result!.jobId)),
     );
     const outcome = (await pipeline.outcomes()).find((o) => o.jobId === result!.jobId);
     expect(outcome).toMatchObject({

@@ -1,6 +1,7 @@
 /** A worker killed with SIGKILL mid-run loses nothing: its jobs come back and finish. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
+import { expectOneRecordPerJob, waitForFinishes } from '../helpers/ledger-checks.ts';
 import { openPipeline, type Pipeline, requestsFromSeed } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
 import {
@@ -30,52 +31,36 @@ describe('crash recovery', () => {
   });
 
   it('finishes every job with exactly one outcome after a SIGKILL', async () => {
-    await pipeline.producer.enqueue(requests);
-    const env = pipeline.workerEnv({ NCP_RATE_LIMIT: '40', WORKER_CONCURRENCY: '8' });
+    const env = pipeline.workerEnv({ NCP_RATE_LIMIT: '20', WORKER_CONCURRENCY: '8' });
     workers.push(await startWorkerProcess(env), await startWorkerProcess(env));
+    // Enqueued once both run, so the first cannot finish everything while the second starts.
+    await pipeline.producer.enqueue(requests);
 
+    // Kill a worker while it runs jobs: once a few have finished and some are active.
+    let inFlight = 0;
     await waitFor(
-      'a third of the outcomes',
-      async () => (await pipeline.outcomeCount()) >= requests.length / 3,
-      20_000,
-      100,
+      'jobs running after the first outcomes',
+      async () => {
+        inFlight = await pipeline.producer.queue.getActiveCount();
+        return inFlight > 0 && (await pipeline.producer.ledger.totals()).exports >= 5;
+      },
+      30_000,
+      20,
     );
     const victim = workers[0]!;
-    const inFlight = await pipeline.producer.queue.getActiveCount();
-    expect(inFlight).toBeGreaterThan(0);
     victim.child.kill('SIGKILL');
     expect((await victim.exited).signal).toBe('SIGKILL');
     workers.push(await startWorkerProcess(env));
 
-    await waitFor(
-      `${requests.length} outcomes`,
-      async () => (await pipeline.outcomeCount()) >= requests.length,
-      40_000,
-      250,
-    );
-    const outcomes = await pipeline.outcomes();
-    expect(outcomes).toHaveLength(requests.length);
-    expect(new Set(outcomes.map((o) => o.jobId)).size).toBe(requests.length);
+    await waitForFinishes(pipeline, requests.length, 60_000);
+    const outcomes = await expectOneRecordPerJob(pipeline, requests.length);
+    // One kill is within the stall limit (3): every export succeeds.
     expect(outcomes.every((o) => o.status === 'succeeded')).toBe(true);
-    const counts = await pipeline.producer.queue.getJobCounts(
-      'completed',
-      'failed',
-      'active',
-      'wait',
-      'delayed',
-    );
-    expect(counts).toEqual({
-      completed: requests.length,
-      failed: 0,
-      active: 0,
-      wait: 0,
-      delayed: 0,
-    });
 
     // At-least-once: a call in flight when its worker died may reach NCP twice, never more
     // often than the jobs that were active then.
     const stats = emulator.stats();
     expect(stats.accepted).toBe(requests.length + stats.duplicates);
     expect(stats.duplicates).toBeLessThanOrEqual(inFlight);
-  }, 90_000);
+  }, 120_000);
 });

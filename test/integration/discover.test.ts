@@ -4,7 +4,7 @@
  * the producer; the CLI prints the outcome.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXPORT_QUEUE, exportJobId } from '../../shared/contract.ts';
+import { exportJobId } from '../../shared/contract.ts';
 import { type DiscoveryOutcome, discoveryOutcomeSchema } from '../../shared/discovery-contract.ts';
 import type { ExportWorker } from '../../worker/export-worker.ts';
 import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
@@ -81,10 +81,9 @@ describe('discover', () => {
     // The discovery left queued before any worker ran enqueues all 250 first.
     const first = await runCli(['discover', '--api', 'vredis', '--bucket', BUCKET, '--json'], env);
     await waitFor('the queued discovery', async () =>
-      Boolean(await pipeline.producer.resultsQueue.getJob(queuedId)),
+      Boolean(await pipeline.producer.ledger.discoveryOutcome(queuedId)),
     );
-    const queuedOutcome = (await pipeline.producer.resultsQueue.getJob(queuedId))!
-      .data as DiscoveryOutcome;
+    const queuedOutcome = (await pipeline.producer.ledger.discoveryOutcome(queuedId))!;
     const outcomes = [queuedOutcome, JSON.parse(first.stdout) as DiscoveryOutcome];
     for (const outcome of outcomes) {
       expect(discoveryOutcomeSchema.safeParse(outcome).success).toBe(true);
@@ -102,7 +101,7 @@ describe('discover', () => {
     const ids = outcomes[1]!.instances.flatMap((i) => i.files.map((f) => f.jobId));
     expect(ids.sort()).toEqual([...newestIds].sort());
     expect(await exportJobs()).toBe(250);
-    const existing = await pipeline.producer.existingIds(newestIds, [EXPORT_QUEUE]);
+    const existing = await pipeline.producer.existingIds(newestIds);
     expect(existing.size).toBe(250);
     const job = await pipeline.producer.queue.getJob(newestIds[0]!);
     expect(job?.data.meta).toEqual({ discovery: expect.stringMatching(/^discover-/) });

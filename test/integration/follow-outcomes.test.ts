@@ -3,9 +3,9 @@
  * which needs a connection of its own that never gives up on a command.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventStreamPosition, followOutcomes } from '../../producer/outcomes.ts';
 import { ExportProducer } from '../../producer/producer.ts';
 import type { Outcome } from '../../shared/contract.ts';
+import type { DiscoveryOutcome } from '../../shared/discovery-contract.ts';
 import { deletePrefix, testRedisConfig, waitFor } from '../helpers/redis.ts';
 
 const outcome = (jobId: string, status: Outcome['status']): Outcome => ({
@@ -52,19 +52,19 @@ describe('following outcomes', () => {
   });
 
   it('yields the outcomes written after it started that match, until aborted', async () => {
-    const results = producer.resultsQueue;
-    await results.add('outcome', outcome('before', 'failed'), { jobId: 'before' });
-    const from = await eventStreamPosition(producer.redis, results);
+    const { ledger } = producer;
+    await ledger.recordExport(outcome('before', 'failed'));
+    const from = await ledger.position();
     const stop = new AbortController();
     const seen: string[] = [];
     const following = (async () => {
-      for await (const o of followOutcomes(results, { status: 'failed' }, stop.signal, from)) {
+      for await (const o of ledger.followExportOutcomes({ status: 'failed' }, stop.signal, from)) {
         seen.push(o.jobId);
       }
     })();
-    await results.add('outcome', outcome('ok', 'succeeded'), { jobId: 'ok' });
-    await results.add('discovery-outcome', { jobId: 'disc', status: 'failed' }, { jobId: 'disc' });
-    await results.add('outcome', outcome('bad', 'failed'), { jobId: 'bad' });
+    await ledger.recordExport(outcome('ok', 'succeeded'));
+    await ledger.recordDiscovery({ jobId: 'disc', status: 'failed' } as DiscoveryOutcome);
+    await ledger.recordExport(outcome('bad', 'failed'));
     await waitFor('the failed outcome', () => seen.length > 0, 5000);
     stop.abort();
     await following;

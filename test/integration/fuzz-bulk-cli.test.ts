@@ -128,6 +128,7 @@ describe('bulk command on fuzzed files', () => {
               valid: valid.length,
               invalid,
               added,
+              reruns: 0,
               duplicates: refused ? 0 : valid.length - byId.size,
               dryRun: false,
               refused,

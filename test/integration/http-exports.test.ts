@@ -11,8 +11,8 @@ import { openPipeline, type Pipeline, startInProcessWorker } from '../helpers/pi
 import { waitFor } from '../helpers/redis.ts';
 
 const TOKEN = 'http-test-token-0123456789';
-const seed = generateSeed({ instances: 3, systemBackups: 1, apis: ['vredis'] });
-const [a, b, c] = seed.instances;
+const seed = generateSeed({ instances: 4, systemBackups: 1, apis: ['vredis'] });
+const [a, b, c, d] = seed.instances;
 const file = a!.backups[0]!.fileName;
 const bucket = seed.buckets[0]!;
 const request = (instanceNo: string) => ({
@@ -156,6 +156,7 @@ describe('HTTP service: exports', () => {
     expect(first.status).toBe(202);
     expect(first.json).toEqual({
       added: 1,
+      reruns: 0,
       duplicates: 0,
       jobs: [{ jobId: idOf(a!.instanceNo), duplicate: false }],
     });
@@ -163,14 +164,14 @@ describe('HTTP service: exports', () => {
     await settled(idOf(a!.instanceNo));
 
     const batch = await api('/v1/exports', {
-      body: [request(a!.instanceNo), request(b!.instanceNo), request(b!.instanceNo)],
+      body: [request(b!.instanceNo), request(b!.instanceNo)],
     });
     expect(batch.status).toBe(202);
     expect(batch.json).toEqual({
       added: 1,
-      duplicates: 2,
+      reruns: 0,
+      duplicates: 1,
       jobs: [
-        { jobId: idOf(a!.instanceNo), duplicate: true },
         { jobId: idOf(b!.instanceNo), duplicate: false },
         { jobId: idOf(b!.instanceNo), duplicate: true },
       ],
@@ -289,5 +290,36 @@ describe('HTTP service: exports', () => {
     expect(
       (bad.json as { error: { issues: { field: string }[] } }).error.issues.map((i) => i.field),
     ).toEqual(['status', 'kind', 'cursor', 'limit']);
+  });
+
+  it('adds a new run when an export whose last run failed is enqueued again', async () => {
+    const failedId = idOf(d!.instanceNo);
+    // The next call fails: wait until no earlier job can make that call.
+    await waitFor('an idle queue', async () => {
+      const counts = await pipeline.producer.queue.getJobCounts('active', 'wait', 'delayed');
+      return Object.values(counts).every((n) => n === 0);
+    });
+    emulator.configure({ faults: { schedule: ['http503'] } });
+    await api('/v1/exports', { body: request(d!.instanceNo) });
+    await settled(failedId);
+    expect((await api(`/v1/exports/${failedId}`)).json).toMatchObject({ state: 'failed' });
+
+    const again = await api('/v1/exports', {
+      body: [request(d!.instanceNo), request(a!.instanceNo)],
+    });
+    expect(again.json).toEqual({
+      added: 0,
+      reruns: 1,
+      duplicates: 1,
+      jobs: [
+        { jobId: `${failedId}~r1`, duplicate: false, rerunOf: failedId },
+        // a's latest run is the re-run `retry` added, which succeeded.
+        { jobId: `${idOf(a!.instanceNo)}~r1`, duplicate: true },
+      ],
+    });
+    await settled(`${failedId}~r1`);
+    expect((await api(`/v1/exports/${failedId}~r1`)).json).toMatchObject({ state: 'completed' });
+    const third = await api('/v1/exports', { body: request(d!.instanceNo) });
+    expect(third.json).toMatchObject({ jobs: [{ jobId: `${failedId}~r1`, duplicate: true }] });
   });
 });

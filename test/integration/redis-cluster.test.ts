@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventStreamPosition, followOutcomes } from '../../producer/outcomes.ts';
 import { ExportProducer } from '../../producer/producer.ts';
 import {
   loadJobPolicy,
@@ -154,9 +153,9 @@ describe('on a Redis Cluster', () => {
     });
     const stop = new AbortController();
     const followed: string[] = [];
-    const from = await eventStreamPosition(producer.redis, producer.resultsQueue);
+    const from = await producer.ledger.position();
     const following = (async () => {
-      for await (const o of followOutcomes(producer.resultsQueue, {}, stop.signal, from)) {
+      for await (const o of producer.ledger.followExportOutcomes({}, stop.signal, from)) {
         followed.push(o.jobId);
       }
     })();

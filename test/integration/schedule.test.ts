@@ -4,8 +4,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDiscoveryQueue } from '../../producer/discovery.ts';
-import { DISCOVERY_OUTCOME_JOB_NAME } from '../../shared/contract.ts';
-import type { DiscoveryOutcome } from '../../shared/discovery-contract.ts';
 import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { openPipeline, type Pipeline } from '../helpers/pipeline.ts';
@@ -25,10 +23,7 @@ describe('schedules', () => {
   let pipeline: Pipeline;
   let workers: WorkerProcess[] = [];
   let env: Record<string, string>;
-  const discoveryOutcomes = async () =>
-    (await pipeline.producer.resultsQueue.getJobs(['waiting'], 0, -1, true))
-      .filter((job) => job?.name === DISCOVERY_OUTCOME_JOB_NAME)
-      .map((job) => job.data as DiscoveryOutcome);
+  const discoveryOutcomes = () => pipeline.producer.ledger.discoveryOutcomes();
 
   beforeAll(async () => {
     emulator = await startEmulator({ seed });

@@ -114,7 +114,9 @@ class MemoryExporter implements DiscoveryExporter {
 class MemoryOutcomes implements DiscoveryOutcomeStore {
   readonly written: DiscoveryOutcome[] = [];
   async write(outcome: DiscoveryOutcome) {
+    if (this.written.some((o) => o.jobId === outcome.jobId)) return 'repeat' as const;
     this.written.push(outcome);
+    return 'recorded' as const;
   }
   async read(jobId: string) {
     return this.written.find((o) => o.jobId === jobId);

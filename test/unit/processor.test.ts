@@ -35,7 +35,9 @@ function fakeJob(overrides: Partial<Job> = {}): FakeJob {
 class MemoryOutcomes implements OutcomeStore {
   readonly written: Outcome[] = [];
   async write(outcome: Outcome) {
-    if (!this.written.some((o) => o.jobId === outcome.jobId)) this.written.push(outcome);
+    if (this.written.some((o) => o.jobId === outcome.jobId)) return 'repeat' as const;
+    this.written.push(outcome);
+    return 'recorded' as const;
   }
   async read(jobId: string) {
     return this.written.find((o) => o.jobId === jobId);

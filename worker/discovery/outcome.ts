@@ -1,38 +1,22 @@
 /**
- * Discovery outcomes: one per discovery job that finished for good, written to the results
- * queue as a job named `discovery-outcome` under the discovery job's id. As with export
- * outcomes, BullMQ ignores an add whose id exists, so a discovery run twice leaves one record.
+ * Discovery outcome records: how one is built from a finished run. They are written only
+ * through the ledger (`shared/ledger/`), by way of `../finish.ts`.
  */
-import type { Job, Queue } from 'bullmq';
-import { DISCOVERY_OUTCOME_JOB_NAME } from '../../shared/contract.ts';
+import type { Job } from 'bullmq';
 import type {
   DiscoveredInstance,
   DiscoveryError,
   DiscoveryOutcome,
   DiscoveryRequest,
 } from '../../shared/discovery-contract.ts';
+import type { RecordResult } from '../../shared/ledger/index.ts';
 
+/** Where the discovery processor records outcomes: the ledger (see `../finish.ts`), or a test's. */
 export interface DiscoveryOutcomeStore {
-  write(outcome: DiscoveryOutcome): Promise<void>;
-  /** The outcome already written for a discovery job, if any. */
+  /** Records the job's outcome; `repeat` when the job was recorded before (kept, not replaced). */
+  write(outcome: DiscoveryOutcome): Promise<RecordResult>;
+  /** The outcome already recorded for a discovery job, if any. */
   read(jobId: string): Promise<DiscoveryOutcome | undefined>;
-}
-
-export class QueueDiscoveryOutcomeStore implements DiscoveryOutcomeStore {
-  private readonly queue: Queue;
-
-  constructor(resultsQueue: Queue) {
-    this.queue = resultsQueue;
-  }
-
-  async write(outcome: DiscoveryOutcome): Promise<void> {
-    await this.queue.add(DISCOVERY_OUTCOME_JOB_NAME, outcome, { jobId: outcome.jobId });
-  }
-
-  async read(jobId: string): Promise<DiscoveryOutcome | undefined> {
-    const job = await this.queue.getJob(jobId);
-    return job?.name === DISCOVERY_OUTCOME_JOB_NAME ? (job.data as DiscoveryOutcome) : undefined;
-  }
 }
 
 export interface FinishedDiscovery {
@@ -70,7 +54,8 @@ export function buildDiscoveryOutcome(run: FinishedDiscovery): DiscoveryOutcome 
     instancesSeen: run.instancesSeen,
     instancesMatched: run.instances.length,
     filesChosen: files.length,
-    exportsEnqueued: files.filter((file) => file.result === 'added').length,
+    exportsEnqueued: files.filter((file) => file.result === 'added' || file.result === 'rerun')
+      .length,
     exportsDuplicate: files.filter((file) => file.result === 'duplicate').length,
     instances: run.instances,
     errors: run.errors,

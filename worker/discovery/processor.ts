@@ -42,9 +42,17 @@ export interface ListClient {
 export interface DiscoveryExporter {
   /** The job id `enqueue` would give the request. */
   jobId(request: ExportRequest): string;
-  enqueue(requests: readonly ExportRequest[]): Promise<{ jobId: string; added: boolean }[]>;
-  /** Which of `jobIds` exist as export jobs. */
+  enqueue(requests: readonly ExportRequest[]): Promise<EnqueuedExport[]>;
+  /** Which of the exports (by their first run's id) an enqueue would add nothing for. */
   existing(jobIds: readonly string[]): Promise<Set<string>>;
+}
+
+/** What became of one discovered export. */
+export interface EnqueuedExport {
+  jobId: string;
+  added: boolean;
+  /** Set when it was added as a new run of a failed export. */
+  rerunOf?: string;
 }
 
 export interface DiscoveryDeps {
@@ -90,7 +98,7 @@ export function createDiscoveryProcessor(deps: DiscoveryDeps) {
         startedAt,
         finishedAt: new Date(now()),
       });
-      await deps.outcomes.write(outcome);
+      const recorded = await deps.outcomes.write(outcome);
       const { status, instancesSeen, instancesMatched, filesChosen, exportsEnqueued } = outcome;
       log.info(
         {
@@ -103,7 +111,9 @@ export function createDiscoveryProcessor(deps: DiscoveryDeps) {
           errors: outcome.errors.length,
           dryRun: outcome.dryRun,
         },
-        'discovery finished',
+        recorded === 'repeat'
+          ? 'discovery finished again: the first record is kept'
+          : 'discovery finished',
       );
       if (status === 'failed') throw new UnrecoverableError(summarise(outcome.errors));
       return { status, instancesMatched, filesChosen, exportsEnqueued };
@@ -161,7 +171,7 @@ export function createDiscoveryProcessor(deps: DiscoveryDeps) {
     };
 
     let plan: DiscoveryPlan;
-    let results: { jobId: string; added: boolean }[] | Set<string>;
+    let results: EnqueuedExport[] | Set<string>;
     try {
       plan = await planDiscovery(listCall, request, {
         regionCode: request.regionCode ?? deps.defaultRegion,
@@ -204,8 +214,8 @@ export function createDiscoveryProcessor(deps: DiscoveryDeps) {
 async function enqueueInChunks(
   exporter: DiscoveryExporter,
   requests: readonly ExportRequest[],
-): Promise<{ jobId: string; added: boolean }[]> {
-  const results: { jobId: string; added: boolean }[] = [];
+): Promise<EnqueuedExport[]> {
+  const results: EnqueuedExport[] = [];
   for (let start = 0; start < requests.length; start += ENQUEUE_CHUNK) {
     results.push(...(await exporter.enqueue(requests.slice(start, start + ENQUEUE_CHUNK))));
   }
@@ -215,7 +225,7 @@ async function enqueueInChunks(
 /** The plan's rows with each file's job id and what became of it. */
 function withResults(
   plan: DiscoveryPlan,
-  results: { jobId: string; added: boolean }[] | Set<string>,
+  results: EnqueuedExport[] | Set<string>,
   exporter: DiscoveryExporter,
 ): DiscoveredInstance[] {
   let index = 0;
@@ -231,8 +241,9 @@ function withResults(
         const result = results.has(jobId) ? 'duplicate' : 'would-add';
         return { fileName, backupTime, jobId, result };
       }
-      const { jobId, added } = results[index++]!;
-      return { fileName, backupTime, jobId, result: added ? 'added' : 'duplicate' };
+      const { jobId, added, rerunOf } = results[index++]!;
+      const result = rerunOf ? 'rerun' : added ? 'added' : 'duplicate';
+      return { fileName, backupTime, jobId, result };
     }),
   }));
 }

@@ -3,15 +3,15 @@
  * shares the process's rate limiter, NCP client and shutdown signal with the export worker,
  * and enqueues what it finds through the de-duplicating {@link ExportProducer}.
  */
-import { type Queue, Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { ExportProducer } from '../../producer/producer.ts';
 import type { JobPolicy, RedisConfig, WorkerConfig } from '../../shared/config.ts';
-import { DISCOVERY_QUEUE, EXPORT_QUEUE, exportJobId } from '../../shared/contract.ts';
+import { DISCOVERY_QUEUE, exportJobId } from '../../shared/contract.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { RedisClient } from '../../shared/redis.ts';
 import type { CallLimiter } from '../ncp-call.ts';
 import { sharedWorkerOptions } from '../worker-options.ts';
-import { QueueDiscoveryOutcomeStore } from './outcome.ts';
+import type { DiscoveryOutcomeStore } from './outcome.ts';
 import {
   createDiscoveryProcessor,
   type DiscoveryExporter,
@@ -35,14 +35,16 @@ export interface DiscoveryWorkerOptions {
   /** The process's rate limiter: discovery calls count against the same global limit. */
   limiter: CallLimiter;
   client: ListClient;
-  /** The results queue the export worker writes to. */
-  resultsQueue: Queue;
+  /** Where finished discoveries are recorded: the ledger. */
+  outcomes: DiscoveryOutcomeStore;
   defaultRegion: string | undefined;
   shutdown: AbortSignal;
 }
 
 export interface DiscoveryWorker {
   readonly worker: Worker<unknown, DiscoveryResult>;
+  /** The discovery queue, to read its jobs by id. */
+  readonly queue: Queue;
   /** Stops taking discovery jobs, then closes the producer it enqueues with. */
   close(force?: boolean): Promise<void>;
 }
@@ -64,14 +66,14 @@ export function startDiscoveryWorker(options: DiscoveryWorkerOptions): Discovery
   const exporter: DiscoveryExporter = {
     jobId: exportJobId,
     enqueue: async (requests) => (await connectProducer()).enqueueValid(requests),
-    existing: async (jobIds) => (await connectProducer()).existingIds(jobIds, [EXPORT_QUEUE]),
+    existing: async (jobIds) => (await connectProducer()).duplicates(jobIds),
   };
 
   const processor = createDiscoveryProcessor({
     client: options.client,
     limiter: options.limiter,
     exporter,
-    outcomes: new QueueDiscoveryOutcomeStore(options.resultsQueue),
+    outcomes: options.outcomes,
     logger,
     defaultRegion: options.defaultRegion,
     throttleMaxWaitMs: config.throttleMaxWaitMs,
@@ -91,12 +93,22 @@ export function startDiscoveryWorker(options: DiscoveryWorkerOptions): Discovery
     logger.error({ err: error, queue: DISCOVERY_QUEUE }, 'discovery worker error'),
   );
 
+  const queue = new Queue(DISCOVERY_QUEUE, {
+    connection: options.connection,
+    prefix: redisConfig.prefix,
+  });
+  queue.on('error', (error) =>
+    logger.warn({ err: error, queue: DISCOVERY_QUEUE }, 'discovery queue error'),
+  );
+
   let closing: Promise<void> | undefined;
   return {
     worker,
+    queue,
     close(force = false) {
       closing ??= (async () => {
         await worker.close(force);
+        await queue.close();
         const open = await producer?.catch(() => undefined);
         await open?.close();
       })();

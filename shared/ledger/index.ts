@@ -1,0 +1,17 @@
+/** The ledger: one record for every job that ends, on the results queue (see `ledger.ts`). */
+export {
+  Ledger,
+  type LedgerOptions,
+  type LedgerTotals,
+  RECORD_NAMES,
+  RECORD_STATES,
+  type RecordKind,
+  type RecordResult,
+} from './ledger.ts';
+export {
+  matches,
+  type OutcomeCursor,
+  type OutcomeFilter,
+  type OutcomePage,
+  type PageOptions,
+} from './reading.ts';

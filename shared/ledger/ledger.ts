@@ -1,0 +1,257 @@
+/**
+ * The ledger: the results queue `cache-export-results` and everything written to or read from
+ * it. Every export and every discovery that ends, by whatever path, gets exactly one record
+ * here, under the job's own id: an `outcome` or a `discovery-outcome` job, left `waiting` for
+ * other systems to consume. No other module builds, parses or counts a record.
+ *
+ * Exactly once: a record is first *claimed* (a key set only if absent, and a counter bumped in
+ * the same script run), then added. The first finish of a job claims it and is counted under
+ * `ncp_cache_export_outcomes_total`; a later finish of the same job (a run that lost its lock
+ * and finished anyway, a crash between claim and add) is counted as a repeat and only repairs
+ * a missing record, never replaces one. Claims live as long as the export queue keeps the job
+ * they stand for, so no job id can finish twice while it exists.
+ */
+import { type Job, Queue } from 'bullmq';
+import { jobKey } from '../bullmq-layout.ts';
+import type { JobPolicy } from '../config.ts';
+import {
+  DISCOVERY_OUTCOME_JOB_NAME,
+  OUTCOME_JOB_NAME,
+  type Outcome,
+  RESULTS_QUEUE,
+} from '../contract.ts';
+import type { DiscoveryOutcome } from '../discovery-contract.ts';
+import { metricFields, metricsKey } from '../metric-fields.ts';
+import type { RedisClient } from '../redis.ts';
+import {
+  followRecords,
+  type OutcomeFilter,
+  type OutcomePage,
+  type PageOptions,
+  readPage,
+  scanRecords,
+  streamPosition,
+} from './reading.ts';
+
+/** The two kinds of record and the job name each is written under. */
+export const RECORD_NAMES = {
+  export: OUTCOME_JOB_NAME,
+  discovery: DISCOVERY_OUTCOME_JOB_NAME,
+} as const;
+export type RecordKind = keyof typeof RECORD_NAMES;
+
+/** Whether `record` wrote the job's first record, or found one there already. */
+export type RecordResult = 'recorded' | 'repeat';
+
+export interface LedgerOptions {
+  connection: RedisClient;
+  prefix: string;
+  /**
+   * How long the export queue keeps finished jobs. A claim lives as long as the longer of the
+   * two, plus a day, so no job id can be finished twice while its job exists.
+   */
+  policy: Pick<JobPolicy, 'keepCompletedSeconds' | 'keepFailedSeconds'>;
+}
+
+/** Finished-record counts since the counters were created (they survive worker restarts). */
+export interface LedgerTotals {
+  exports: number;
+  discoveries: number;
+  /** Finishes that found their job already recorded. */
+  repeats: number;
+}
+
+/**
+ * KEYS: the claim, the counter hash. ARGV: claim lifetime (ms), the counter field of a first
+ * finish, the counter field of a repeat. Returns 1 for a first finish, 0 for a repeat.
+ */
+const CLAIM = `
+if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
+  redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+  return 1
+end
+redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
+return 0
+`;
+
+interface LedgerCommands {
+  ncpLedgerClaim(claim: string, counters: string, ...args: (string | number)[]): Promise<number>;
+}
+
+export class Ledger {
+  /** The results queue itself, for the read-only job dashboard; read and write through methods. */
+  readonly queue: Queue;
+  private readonly redis: RedisClient;
+  private readonly prefix: string;
+  private readonly claimMs: number;
+
+  constructor(options: LedgerOptions) {
+    this.redis = options.connection;
+    this.prefix = options.prefix;
+    const { keepCompletedSeconds, keepFailedSeconds } = options.policy;
+    this.claimMs = (Math.max(keepCompletedSeconds, keepFailedSeconds) + 86_400) * 1000;
+    this.queue = new Queue(RESULTS_QUEUE, { connection: this.redis, prefix: this.prefix });
+    if (!('ncpLedgerClaim' in this.redis)) {
+      this.redis.defineCommand('ncpLedgerClaim', { numberOfKeys: 2, lua: CLAIM });
+    }
+  }
+
+  /** Records an export's outcome: the first finish of its job writes it, any later one repeats. */
+  recordExport(outcome: Outcome): Promise<RecordResult> {
+    return this.record(
+      'export',
+      outcome.jobId,
+      outcome,
+      metricFields.outcome(outcome.status, outcome.error?.kind),
+    );
+  }
+
+  /** Records a discovery's outcome, as {@link recordExport} does for an export. */
+  recordDiscovery(outcome: DiscoveryOutcome): Promise<RecordResult> {
+    return this.record('discovery', outcome.jobId, outcome, metricFields.discovery(outcome.status));
+  }
+
+  /** Those of `jobIds` that have no record (in whatever state a consumer left it). */
+  async unrecorded(jobIds: readonly string[]): Promise<string[]> {
+    if (jobIds.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const jobId of jobIds) pipeline.exists(jobKey(this.prefix, RESULTS_QUEUE, jobId));
+    const answers = (await pipeline.exec()) ?? [];
+    return jobIds.filter((_, i) => answers[i]?.[1] !== 1);
+  }
+
+  async exportOutcome(jobId: string): Promise<Outcome | undefined> {
+    return this.typed('export', await this.queue.getJob(jobId)) as Outcome | undefined;
+  }
+
+  async discoveryOutcome(jobId: string): Promise<DiscoveryOutcome | undefined> {
+    return this.typed('discovery', await this.queue.getJob(jobId)) as DiscoveryOutcome | undefined;
+  }
+
+  /** What kind of record `jobId` has, if any. */
+  async kindOf(jobId: string): Promise<RecordKind | undefined> {
+    const job = await this.queue.getJob(jobId);
+    if (!job?.data) return undefined;
+    return job.name === RECORD_NAMES.discovery ? 'discovery' : 'export';
+  }
+
+  /** Every retained export outcome matching `filter`, page by page. */
+  exportOutcomes(filter: OutcomeFilter = {}): AsyncGenerator<Outcome> {
+    return scanRecords(this.queue, RECORD_NAMES.export, filter) as AsyncGenerator<Outcome>;
+  }
+
+  /** Every retained discovery outcome that `keep` accepts, oldest finish first. */
+  async discoveryOutcomes(
+    keep: (outcome: DiscoveryOutcome) => boolean = () => true,
+  ): Promise<DiscoveryOutcome[]> {
+    const found: DiscoveryOutcome[] = [];
+    for await (const record of scanRecords(this.queue, RECORD_NAMES.discovery, {})) {
+      const outcome = record as DiscoveryOutcome;
+      if (keep(outcome)) found.push(outcome);
+    }
+    return found.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
+  }
+
+  /** The `limit` newest export outcomes still waiting for a consumer, newest first. */
+  async recentExportOutcomes(limit: number): Promise<Outcome[]> {
+    const jobs = await this.queue.getJobs(['waiting'], 0, limit - 1, false);
+    return jobs.flatMap((job) => {
+      const outcome = this.typed('export', job);
+      return outcome ? [outcome as Outcome] : [];
+    });
+  }
+
+  /** One page of export outcomes, for the HTTP API. */
+  exportOutcomePage(filter: OutcomeFilter, options: PageOptions): Promise<OutcomePage> {
+    return readPage(this.queue, RECORD_NAMES.export, filter, options);
+  }
+
+  /** The position of the ledger's event stream now, to follow from after reading what exists. */
+  position(): Promise<string> {
+    return streamPosition(this.redis, this.queue);
+  }
+
+  /** Export outcomes as they are recorded after `from`, until `signal` aborts. */
+  followExportOutcomes(
+    filter: OutcomeFilter,
+    signal: AbortSignal,
+    from: string,
+    skip: ReadonlySet<string> = new Set(),
+  ): AsyncGenerator<Outcome> {
+    return followRecords(
+      this.queue,
+      RECORD_NAMES.export,
+      filter,
+      signal,
+      from,
+      skip,
+    ) as AsyncGenerator<Outcome>;
+  }
+
+  /** Records retained, of both kinds. */
+  async retained(): Promise<number> {
+    const counts = await this.queue.getJobCounts(...RECORD_STATES);
+    return Object.values(counts).reduce((sum, n) => sum + n, 0);
+  }
+
+  /** Finished records counted so far (the counters behind `ncp_cache_export_outcomes_total`). */
+  async totals(): Promise<LedgerTotals> {
+    const counters = await this.redis.hgetall(metricsKey(this.prefix));
+    const totals: LedgerTotals = { exports: 0, discoveries: 0, repeats: 0 };
+    for (const [field, value] of Object.entries(counters)) {
+      const type = field.slice(0, 2);
+      if (type === 'o|') totals.exports += Number(value);
+      else if (type === 'd|') totals.discoveries += Number(value);
+      else if (type === 'r|') totals.repeats += Number(value);
+    }
+    return totals;
+  }
+
+  /** Removes records finished more than `keepSeconds` ago, in whatever state; returns how many. */
+  async prune(keepSeconds: number): Promise<number> {
+    let removed = 0;
+    for (const state of PRUNE_STATES) {
+      for (;;) {
+        const ids = await this.queue.clean(keepSeconds * 1000, PRUNE_BATCH, state);
+        removed += ids.length;
+        if (ids.length < PRUNE_BATCH) break;
+      }
+    }
+    return removed;
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+
+  private async record(
+    kind: RecordKind,
+    jobId: string,
+    data: Outcome | DiscoveryOutcome,
+    countAs: string,
+  ): Promise<RecordResult> {
+    const claim = `${this.prefix}:${RESULTS_QUEUE}-claim:${jobId}`;
+    const first = await (this.redis as unknown as LedgerCommands).ncpLedgerClaim(
+      claim,
+      metricsKey(this.prefix),
+      this.claimMs,
+      countAs,
+      metricFields.repeat(kind),
+    );
+    // Added even on a repeat: it repairs a first finish that died between claim and add, and
+    // BullMQ ignores it when the record is there.
+    await this.queue.add(RECORD_NAMES[kind], data, { jobId });
+    return first === 1 ? 'recorded' : 'repeat';
+  }
+
+  private typed(kind: RecordKind, job: Job | undefined | null): unknown {
+    if (!job?.data) return undefined;
+    const isDiscovery = job.name === RECORD_NAMES.discovery;
+    return (kind === 'discovery') === isDiscovery ? job.data : undefined;
+  }
+}
+
+/** States a record can be in: `waiting` until some system consumes it and moves it on. */
+export const RECORD_STATES = ['waiting', 'active', 'completed', 'failed', 'delayed'] as const;
+const PRUNE_STATES = ['wait', 'completed', 'failed', 'delayed'] as const;
+const PRUNE_BATCH = 1000;
