@@ -5,8 +5,13 @@
  * that never calls NCP does not need NCP credentials. Every error names the variable at fault.
  */
 import { readFileSync } from 'node:fs';
-import { DEFAULTS, NCP_SITE_REGIONS, NCP_SITES, type NcpSite } from './defaults.ts';
-import { DEFAULT_RETRYABLE_CODES } from './ncp/response.ts';
+import {
+  DEFAULT_RETRYABLE_CODES,
+  DEFAULTS,
+  NCP_SITE_REGIONS,
+  NCP_SITES,
+  type NcpSite,
+} from './defaults.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
