@@ -41,6 +41,12 @@ export interface ProducerOptions {
    * reject on their own; these are only for logging. @defaultValue ignore them
    */
   onError?: (error: Error) => void;
+  /**
+   * For commands that only read (`status`, `results`): the queues do not write their meta hash
+   * (BullMQ's version stamp), so reading under a mistyped QUEUE_PREFIX leaves nothing behind.
+   * @defaultValue false
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -78,8 +84,13 @@ export class ExportProducer {
   private constructor(connection: RedisClient, options: ProducerOptions) {
     this.redis = connection;
     this.options = options;
-    this.queue = new Queue(EXPORT_QUEUE, { connection, prefix: options.redis.prefix });
-    this.resultsQueue = new Queue(RESULTS_QUEUE, { connection, prefix: options.redis.prefix });
+    const queueOptions = {
+      connection,
+      prefix: options.redis.prefix,
+      skipMetasUpdate: options.readOnly ?? false,
+    };
+    this.queue = new Queue(EXPORT_QUEUE, queueOptions);
+    this.resultsQueue = new Queue(RESULTS_QUEUE, queueOptions);
     if (!('ncpJobsNotCreatedAt' in connection)) {
       connection.defineCommand('ncpJobsNotCreatedAt', { lua: NOT_CREATED_AT });
     }
