@@ -57,8 +57,10 @@ export const registerBulk: Register = (program, io, setExitCode) => {
         );
       }
       const source = await openBulkSource(file, io.stdin).catch(explainBulkError);
+      const summary: BulkSummary = { read: 0, valid: 0, invalid: 0, added: 0, duplicates: 0 };
       try {
-        const summary: BulkSummary = { read: 0, valid: 0, invalid: 0, added: 0, duplicates: 0 };
+        // A file error here (the structure of the input is broken) stops the command before
+        // anything is enqueued, even with --skip-invalid: explainBulkError says so.
         for await (const row of readBulk(source.open(), format)) {
           summary.read++;
           if (row.ok) {
@@ -69,7 +71,7 @@ export const registerBulk: Register = (program, io, setExitCode) => {
           for (const issue of row.issues) {
             writeLine(
               io.stderr,
-              `${source.name}:${row.line}: ${issue.field ? `${issue.field}: ` : ''}${issue.message}`,
+              `${source.name}:${row.line}: ${row.item ? `item ${row.item}: ` : ''}${issue.field ? `${issue.field}: ` : ''}${issue.message}`,
             );
           }
         }
@@ -82,17 +84,21 @@ export const registerBulk: Register = (program, io, setExitCode) => {
         report(io, summary, flags, refuse);
         if (refuse) setExitCode(EXIT.badInput);
       } catch (error) {
-        explainBulkError(error, source.name);
+        explainBulkError(error, source.name, summary.added + summary.duplicates === 0);
       } finally {
         await source.dispose();
       }
     });
 };
 
-/** File-level problems (encoding, header, structure) stop the command with exit code 2. */
-function explainBulkError(error: unknown, name?: string): never {
+/**
+ * File-level problems (encoding, header, structure) stop the command with exit code 2. They are
+ * found by the validation pass, before anything is enqueued (`nothingEnqueued`).
+ */
+function explainBulkError(error: unknown, name?: string, nothingEnqueued = true): never {
   if (error instanceof BulkFileError) {
-    throw new CliError(`${name ?? 'input'}:${error.line}: ${error.reason}`, EXIT.badInput);
+    const what = nothingEnqueued ? '; the file was refused, nothing was enqueued' : '';
+    throw new CliError(`${name ?? 'input'}:${error.line}: ${error.reason}${what}`, EXIT.badInput);
   }
   if (error instanceof BulkFormatError) throw new CliError(error.message, EXIT.badInput);
   throw error;

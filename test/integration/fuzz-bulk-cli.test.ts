@@ -69,11 +69,15 @@ describe('bulk command on fuzzed files', () => {
         file,
         async ({ format, specs: unique, columns, skipInvalid, chunk, damage, at, repeat }) => {
           const specs = [...unique, ...unique.slice(0, repeat)];
-          const { text, rows } = render(format, specs, columns);
+          const { text, rows, error } = render(format, specs, columns);
           const path = join(dir, `run-${runs++}.${format}`);
           let bytes = Buffer.from(text);
           // Invalid UTF-8 anywhere, or a JSON array cut short: a problem of the file as a whole.
-          const broken = damage === 'utf8' || (damage === 'truncate' && format === 'json');
+          // So is an NDJSON line over the limit.
+          const broken =
+            damage === 'utf8' ||
+            (damage === 'truncate' && format === 'json') ||
+            error !== undefined;
           if (damage === 'utf8') {
             const cut = at % (bytes.length + 1);
             bytes = Buffer.concat([
@@ -81,7 +85,7 @@ describe('bulk command on fuzzed files', () => {
               Buffer.from([0xff]),
               bytes.subarray(cut),
             ]);
-          } else if (broken) {
+          } else if (damage === 'truncate' && format === 'json') {
             bytes = bytes.subarray(0, bytes.length - 1 - (at % Math.max(1, bytes.length - 1)));
           }
           writeFileSync(path, bytes);
@@ -115,7 +119,7 @@ describe('bulk command on fuzzed files', () => {
                 ? []
                 : row.issues.map((issue) =>
                     wellFormed(
-                      `${path}:${row.line}: ${issue.field ? `${issue.field}: ` : ''}${issue.message}`,
+                      `${path}:${row.line}: ${row.item ? `item ${row.item}: ` : ''}${issue.field ? `${issue.field}: ` : ''}${issue.message}`,
                     ),
                   ),
             );
