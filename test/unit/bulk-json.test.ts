@@ -36,11 +36,11 @@ describe('readBulk json: row errors, and reading goes on', () => {
     const json = `[\n 3, "x", null, [1,\n2], true,\n {"api":"vredis","instanceNo":1234511,"fileName":"20240702","bucketName":"redis-backup","extra":1},\n${ROW}\n]`;
     expect(await readAll(json, 'json')).toEqual({
       rows: [
-        { ...bad(2, 'must be a JSON object (one export request), not a number'), item: 1 },
-        { ...bad(2, 'must be a JSON object (one export request), not a string'), item: 2 },
-        { ...bad(2, 'must be a JSON object (one export request), not null'), item: 3 },
-        { ...bad(2, 'must be a JSON object (one export request), not an array'), item: 4 },
-        { ...bad(3, 'must be a JSON object (one export request), not a boolean'), item: 5 },
+        bad(2, 'must be a JSON object (one export request), not a number', 1),
+        bad(2, 'must be a JSON object (one export request), not a string', 2),
+        bad(2, 'must be a JSON object (one export request), not null', 3),
+        bad(2, 'must be a JSON object (one export request), not an array', 4),
+        bad(3, 'must be a JSON object (one export request), not a boolean', 5),
         {
           line: 4,
           item: 6,

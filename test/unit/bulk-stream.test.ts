@@ -33,7 +33,7 @@ describe('readBulk: chunk boundaries do not matter', () => {
       },
       ok(6),
     ],
-    json: [ok(2, { meta: KOREAN }), { ...bad(4, NOT_OBJECT), item: 2 }, ok(5)],
+    json: [ok(2, { meta: KOREAN }), bad(4, NOT_OBJECT, 2), ok(5)],
     ndjson: [ok(1, { meta: KOREAN }), bad(3, NOT_OBJECT), ok(4)],
   };
 
@@ -122,7 +122,7 @@ describe('readBulk: the row size limit', () => {
   it('makes a JSON element over the limit a row error', async () => {
     const json = `[\n{"meta": {"n": "${long}", "deep": [[{"]": "["}]]}},\n${ROW}\n]`;
     expect(await readAll(json, 'json', { maxRowBytes: max, chunkSize: 16 })).toEqual({
-      rows: [{ ...bad(2, 'row is longer than 200 bytes'), item: 1 }, ok(3)],
+      rows: [bad(2, 'row is longer than 200 bytes', 1), ok(3)],
     });
   });
 
