@@ -59,7 +59,13 @@ function render(format: BulkFormat, specs: RowSpec[], columns: CsvColumn[]): Ren
 describe('bulk command on fuzzed files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ncp-fuzz-bulk-'));
   const redisUrl = testRedisUrl();
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // Every prefix used, removed again at the end even if a run was cut short (a timeout left
+  // test-fuzzbulk-* keys behind: the run's own cleanup never came).
+  const prefixes: string[] = [];
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    for (const prefix of prefixes) await deletePrefix(redisUrl, prefix);
+  });
   let runs = 0;
   const seen = { refused: 0, partial: 0, clean: 0, broken: 0, rows: 0 };
 
@@ -90,6 +96,7 @@ describe('bulk command on fuzzed files', () => {
           }
           writeFileSync(path, bytes);
           const prefix = uniquePrefix('fuzzbulk');
+          prefixes.push(prefix);
           const env = { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, NCP_REGION: 'KR' };
           const queue = new Queue(EXPORT_QUEUE, { connection: { url: redisUrl }, prefix });
           try {
@@ -155,7 +162,8 @@ describe('bulk command on fuzzed files', () => {
     );
     // The runs covered each way a file can go.
     for (const [what, count] of Object.entries(seen)) expect(count, what).toBeGreaterThan(0);
-  });
+    // 40 whole CLI runs against Redis: ~7 s alone, several times that on two busy cores.
+  }, 180_000);
 });
 
 /** The request as the producer stores it: NCP_REGION fills a missing region. */
