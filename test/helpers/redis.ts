@@ -11,8 +11,12 @@ export function testRedisUrl(): string {
   return inject('redisUrl');
 }
 
+/**
+ * `test-<label>-<run><random>`: the run's tag (from global-setup.ts) lets the end of the run
+ * find any key a test left behind, without counting other runs sharing the Redis.
+ */
 export function uniquePrefix(label: string): string {
-  return `test-${label}-${randomBytes(4).toString('hex')}`;
+  return `test-${label}-${inject('testRunTag')}${randomBytes(4).toString('hex')}`;
 }
 
 export function testRedisConfig(label: string): RedisConfig {
