@@ -52,3 +52,19 @@ export async function waitFor(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** Redis' own clock, in ms since the epoch: the clock the product's scripts and BullMQ use. */
+export async function redisTime(redis: Redis): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+/**
+ * Resolves once Redis' clock reads at least `ms`: a wait on the product's clock, which a busy
+ * test process cannot shorten or stretch.
+ */
+export async function untilRedisTime(redis: Redis, ms: number): Promise<void> {
+  for (let now = await redisTime(redis); now < ms; now = await redisTime(redis)) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(20, ms - now)));
+  }
+}
