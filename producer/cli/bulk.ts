@@ -9,6 +9,7 @@ import type { Register } from '../../cli/main.ts';
 import type { ExportRequest } from '../../shared/contract.ts';
 import { BulkFileError } from '../bulk/errors.ts';
 import { type BulkFormat, BulkFormatError, detectFormat } from '../bulk/format.ts';
+import { boundHeapGrowth } from '../bulk/heap-bounds.ts';
 import { readBulk } from '../bulk/read.ts';
 import { openBulkSource } from '../bulk/source.ts';
 import type { ExportProducer } from '../producer.ts';
@@ -57,6 +58,8 @@ export const registerBulk: Register = (program, io, setExitCode) => {
         );
       }
       const source = await openBulkSource(file, io.stdin).catch(explainBulkError);
+      // A small heap at any input size (producer/bulk/heap-bounds.ts).
+      const heap = boundHeapGrowth();
       const summary: BulkSummary = { read: 0, valid: 0, invalid: 0, added: 0, duplicates: 0 };
       try {
         // A file error here (the structure of the input is broken) stops the command before
@@ -86,6 +89,7 @@ export const registerBulk: Register = (program, io, setExitCode) => {
       } catch (error) {
         explainBulkError(error, source.name, summary.added + summary.duplicates === 0);
       } finally {
+        heap.release();
         await source.dispose();
       }
     });
