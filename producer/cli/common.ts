@@ -2,9 +2,6 @@ import type { CliIo } from '../../cli/context.ts';
 import { loadDefaultRegion, loadJobPolicy, loadRedisConfig } from '../../shared/config.ts';
 import { ExportProducer } from '../producer.ts';
 
-/** For `withProducer` in commands that only read: they write nothing to Redis. */
-export const READ_ONLY = { readOnly: true } as const;
-
 /** A producer configured from the environment (REDIS_URL, QUEUE_PREFIX, NCP_REGION, EXPORT_*). */
 export function openProducer(
   io: CliIo,
@@ -33,4 +30,12 @@ export async function withProducer<T>(
   } finally {
     await producer.close();
   }
+}
+
+/** {@link withProducer} for commands that only read (`status`, `results`): nothing is written. */
+export function withReadOnlyProducer<T>(
+  io: CliIo,
+  work: (producer: ExportProducer) => Promise<T>,
+): Promise<T> {
+  return withProducer(io, work, { readOnly: true });
 }

@@ -1,7 +1,7 @@
 import type { Register } from '../../cli/main.ts';
 import type { Outcome } from '../../shared/contract.ts';
 import { eventStreamPosition, followOutcomes, readOutcomes } from '../outcomes.ts';
-import { READ_ONLY, withProducer } from './common.ts';
+import { withReadOnlyProducer } from './common.ts';
 import { parseChoice, parseKinds, parseSince } from './filters.ts';
 import { createOutcomeWriter, OUTCOME_FORMATS } from './outcome-format.ts';
 
@@ -31,32 +31,28 @@ export const registerResults: Register = (program, io) => {
       const format =
         parseChoice('--format', flags.format, OUTCOME_FORMATS) ??
         (io.stdout.isTTY ? 'table' : 'jsonl');
-      await withProducer(
-        io,
-        async (producer) => {
-          const queue = producer.resultsQueue;
-          const writer = createOutcomeWriter(format, io.stdout);
-          const from = flags.follow ? await eventStreamPosition(producer.redis, queue) : '';
-          const shown = new Set<string>();
-          for await (const outcome of readOutcomes(queue, filter)) {
-            writer.write(outcome);
-            if (flags.follow) shown.add(outcome.jobId);
+      await withReadOnlyProducer(io, async (producer) => {
+        const queue = producer.resultsQueue;
+        const writer = createOutcomeWriter(format, io.stdout);
+        const from = flags.follow ? await eventStreamPosition(producer.redis, queue) : '';
+        const shown = new Set<string>();
+        for await (const outcome of readOutcomes(queue, filter)) {
+          writer.write(outcome);
+          if (flags.follow) shown.add(outcome.jobId);
+        }
+        if (!flags.follow) return;
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        try {
+          for await (const outcome of followOutcomes(queue, filter, stop.signal, from, shown)) {
+            writer.write(outcome as Outcome);
           }
-          if (!flags.follow) return;
-          const stop = new AbortController();
-          const onSignal = () => stop.abort();
-          process.once('SIGINT', onSignal);
-          process.once('SIGTERM', onSignal);
-          try {
-            for await (const outcome of followOutcomes(queue, filter, stop.signal, from, shown)) {
-              writer.write(outcome as Outcome);
-            }
-          } finally {
-            process.off('SIGINT', onSignal);
-            process.off('SIGTERM', onSignal);
-          }
-        },
-        READ_ONLY,
-      );
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+      });
     });
 };

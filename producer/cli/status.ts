@@ -3,7 +3,7 @@ import type { Register } from '../../cli/main.ts';
 import { loadRedisConfig } from '../../shared/config.ts';
 import { delay } from '../../shared/delay.ts';
 import { pending, readStatus, type StatusSnapshot } from '../status.ts';
-import { READ_ONLY, withProducer } from './common.ts';
+import { withReadOnlyProducer } from './common.ts';
 
 interface StatusFlags {
   json?: boolean;
@@ -20,32 +20,28 @@ export const registerStatus: Register = (program, io) => {
     .option('--interval <ms>', 'refresh interval for --watch', '1000')
     .action(async (flags: StatusFlags) => {
       const prefix = loadRedisConfig(io.env).prefix;
-      await withProducer(
-        io,
-        async (producer) => {
-          const stop = new AbortController();
-          const onSignal = () => stop.abort();
-          process.once('SIGINT', onSignal);
-          try {
-            let first: StatusSnapshot | undefined;
-            for (;;) {
-              const snapshot = await readStatus(producer, prefix);
-              first ??= snapshot;
-              if (flags.json) writeLine(io.stdout, JSON.stringify(snapshot));
-              else {
-                if (flags.watch && io.stdout.isTTY) io.stdout.write('\x1b[H\x1b[2J');
-                io.stdout.write(renderStatus(snapshot, flags.watch ? first : undefined));
-              }
-              if (!flags.watch || pending(snapshot) === 0 || stop.signal.aborted) return;
-              await delay(Number(flags.interval) || 1000, stop.signal).catch(() => {});
-              if (stop.signal.aborted) return;
+      await withReadOnlyProducer(io, async (producer) => {
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGINT', onSignal);
+        try {
+          let first: StatusSnapshot | undefined;
+          for (;;) {
+            const snapshot = await readStatus(producer, prefix);
+            first ??= snapshot;
+            if (flags.json) writeLine(io.stdout, JSON.stringify(snapshot));
+            else {
+              if (flags.watch && io.stdout.isTTY) io.stdout.write('\x1b[H\x1b[2J');
+              io.stdout.write(renderStatus(snapshot, flags.watch ? first : undefined));
             }
-          } finally {
-            process.off('SIGINT', onSignal);
+            if (!flags.watch || pending(snapshot) === 0 || stop.signal.aborted) return;
+            await delay(Number(flags.interval) || 1000, stop.signal).catch(() => {});
+            if (stop.signal.aborted) return;
           }
-        },
-        READ_ONLY,
-      );
+        } finally {
+          process.off('SIGINT', onSignal);
+        }
+      });
     });
 };
 
