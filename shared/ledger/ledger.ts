@@ -51,6 +51,11 @@ export interface LedgerOptions {
    * two, plus a day, so no job id can be finished twice while its job exists.
    */
   policy: Pick<JobPolicy, 'keepCompletedSeconds' | 'keepFailedSeconds'>;
+  /**
+   * For readers that must write nothing (`status`, `results`): the queue skips BullMQ's meta
+   * hash. Recording still writes. @defaultValue false
+   */
+  readOnly?: boolean;
 }
 
 /** Finished-record counts since the counters were created (they survive worker restarts). */
@@ -90,7 +95,11 @@ export class Ledger {
     this.prefix = options.prefix;
     const { keepCompletedSeconds, keepFailedSeconds } = options.policy;
     this.claimMs = (Math.max(keepCompletedSeconds, keepFailedSeconds) + 86_400) * 1000;
-    this.queue = new Queue(RESULTS_QUEUE, { connection: this.redis, prefix: this.prefix });
+    this.queue = new Queue(RESULTS_QUEUE, {
+      connection: this.redis,
+      prefix: this.prefix,
+      skipMetasUpdate: options.readOnly ?? false,
+    });
     if (!('ncpLedgerClaim' in this.redis)) {
       this.redis.defineCommand('ncpLedgerClaim', { numberOfKeys: 2, lua: CLAIM });
     }

@@ -5,7 +5,13 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../worker/rate-limit.ts';
-import { deletePrefix, testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+import {
+  deletePrefix,
+  redisTime,
+  testRedisUrl,
+  uniquePrefix,
+  untilRedisTime,
+} from '../helpers/redis.ts';
 
 describe('RateLimiter', () => {
   let redis: Redis;
@@ -90,11 +96,15 @@ describe('RateLimiter', () => {
   it('counts a granted call until it is booked as sent', async () => {
     const rate = limiter(1);
     await rate.acquire();
-    // Not yet sent: it is booked in the future and still fills the window a second later.
+    const granted = await redisTime(redis);
+    // Not yet sent: it is booked in the future and still fills the window a second later. The
+    // second caller stops once it is refused at 1.2 s past the grant, on Redis' clock.
     const controller = new AbortController();
-    const second = rate.acquire(controller.signal);
-    await new Promise((resolve) => setTimeout(resolve, 1200));
-    controller.abort(new Error('still waiting'));
+    const second = rate.acquire(controller.signal, () => {
+      void redisTime(redis).then((now) => {
+        if (now - granted >= 1200) controller.abort(new Error('still waiting'));
+      });
+    });
     await expect(second).rejects.toThrow('still waiting');
   });
 
