@@ -58,7 +58,17 @@ describe('HTTP service: metrics, dashboard, health', () => {
   });
 
   it('reports jobs, outcomes, NCP calls and 429s for the whole system', async () => {
-    const metrics = await scrape(service.url);
+    // A worker writes its call counts within 50 ms of the call, apart from the outcome.
+    let metrics = await scrape(service.url);
+    const callCount = (status: string) =>
+      sampleValue(metrics, 'ncp_cache_export_ncp_call_duration_seconds_count', {
+        api: 'vredis',
+        http_status: status,
+      }) ?? 0;
+    await waitFor('the 5 calls counted', async () => {
+      metrics = await scrape(service.url);
+      return callCount('200') + callCount('429') + callCount('400') >= 5;
+    });
     const value = (name: string, labels: Record<string, string> = {}) =>
       sampleValue(metrics, name, labels);
     expect(metrics.types.get('ncp_cache_export_ncp_call_duration_seconds')).toBe('histogram');
