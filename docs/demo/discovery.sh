@@ -34,7 +34,7 @@ run() {
 
 # Seven instances: five vredis (one in SGN, one without backups), two vcache whose backup
 # lists carry no fileName (as NCP's API reference documents them).
-node test/emulator/main.ts --port "$PORT" --seed docs/demo/discovery-seed.json >/dev/null &
+node test/emulator/main.ts --port "$PORT" --no-storage --seed docs/demo/discovery-seed.json >/dev/null &
 pids+=($!)
 sleep 1
 

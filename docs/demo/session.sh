@@ -25,7 +25,7 @@ trap cleanup EXIT
 run() { printf '\n$ %s\n' "$*"; "$@" 2>&1; local code=$?; [ $code -eq 0 ] || echo "(exit $code)"; }
 admin() { curl -s -X POST -H 'content-type: application/json' -d "$1" "$NCP_API_URL/__admin/config" >/dev/null; }
 
-node test/emulator/main.ts --port "$PORT" --seed test/emulator/seed.example.json --rate 20 \
+node test/emulator/main.ts --port "$PORT" --no-storage --seed test/emulator/seed.example.json --rate 20 \
   --schedule http503,none,http503 >/dev/null &
 pids+=($!)
 sleep 1

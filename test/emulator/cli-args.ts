@@ -1,9 +1,11 @@
 /**
  * Command line of the sandbox (`npm run sandbox -- …`), parsed with node:util parseArgs.
  */
+
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { GATEWAY_MODELS, type GatewayModel } from './gateway-models.ts';
+import type { LandingSettings } from './object-storage/server.ts';
 import { FAULT_NAMES, type FaultName, type RetryAfterMode } from './types.ts';
 
 /** A command line the sandbox cannot run. */
@@ -27,6 +29,8 @@ export interface SandboxArgs {
   slowMs: number | undefined;
   latencyMs: number;
   clockOffsetMs: number;
+  /** The Object Storage stand-in: its port, and how exports land; undefined with --no-storage. */
+  storage: (LandingSettings & { port: number }) | undefined;
 }
 
 /** The example seed shipped beside this file. */
@@ -51,6 +55,15 @@ Runs the NCP API gateway emulator (exportBackupToObjectStorage of vredis and vca
   --slow-ms <ms>          delay of the 'slow' fault (default 15000)
   --latency <ms>          added to every answer (default 0)
   --clock-offset <ms>     the gateway clock runs this far ahead (behind: --clock-offset=-60000)
+  --storage-port <n>      port of the Object Storage stand-in where exports land (default
+                          --port + 1; 0 for any free one)
+  --no-storage            run no Object Storage stand-in
+  --landing-delay <ms>    from acceptance to the object's first bytes (default 2000)
+  --landing-grow <ms>     from first bytes to full size (default 3000)
+  --landing-never <p>     share of exports that never land (default 0)
+  --landing-truncated <p> share of exports that stop at half their size (default 0)
+  --landing-key <tmpl>    object key: {api} {region} {instanceNo} {fileName} {backupTypeMode}
+                          {date} (default {instanceNo}/{fileName})
   --help                  show this text
 
 Faults: ${FAULT_NAMES.join(', ')}.`;
@@ -68,8 +81,9 @@ export function parseSandboxArgs(argv: string[]): SandboxArgs | 'help' {
     throw new CliUsageError((err as Error).message);
   }
   if (values.help) return 'help';
+  const port = integer('--port', values.port ?? '8080', 0, 65_535);
   return {
-    port: integer('--port', values.port ?? '8080', 0, 65_535),
+    port,
     host: values.host ?? '127.0.0.1',
     seedPath: values.seed ?? EXAMPLE_SEED,
     rateLimit: values.rate === undefined ? null : integer('--rate', values.rate, 1),
@@ -82,7 +96,40 @@ export function parseSandboxArgs(argv: string[]): SandboxArgs | 'help' {
     slowMs: values['slow-ms'] === undefined ? undefined : integer('--slow-ms', values['slow-ms']),
     latencyMs: integer('--latency', values.latency ?? '0'),
     clockOffsetMs: integer('--clock-offset', values['clock-offset'] ?? '0', -1e12),
+    storage: values['no-storage'] ? undefined : storage(values, port),
   };
+}
+
+function storage(
+  values: ReturnType<typeof parse>['values'],
+  port: number,
+): LandingSettings & { port: number } {
+  const never = share('--landing-never', values['landing-never'] ?? '0');
+  const truncated = share('--landing-truncated', values['landing-truncated'] ?? '0');
+  if (never + truncated > 1) {
+    throw new CliUsageError('--landing-never and --landing-truncated add up to more than 1');
+  }
+  return {
+    port: integer(
+      '--storage-port',
+      values['storage-port'] ?? String(port === 0 ? 0 : port + 1),
+      0,
+      65_535,
+    ),
+    delayMs: integer('--landing-delay', values['landing-delay'] ?? '2000'),
+    growMs: integer('--landing-grow', values['landing-grow'] ?? '3000'),
+    neverRate: never,
+    truncatedRate: truncated,
+    keyTemplate: values['landing-key'] ?? '{instanceNo}/{fileName}',
+  };
+}
+
+function share(flag: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new CliUsageError(`${flag} must be a share from 0 to 1, got "${text}"`);
+  }
+  return value;
 }
 
 function parse(argv: string[]) {
@@ -104,6 +151,13 @@ function parse(argv: string[]) {
       'slow-ms': { type: 'string' },
       latency: { type: 'string' },
       'clock-offset': { type: 'string' },
+      'storage-port': { type: 'string' },
+      'no-storage': { type: 'boolean' },
+      'landing-delay': { type: 'string' },
+      'landing-grow': { type: 'string' },
+      'landing-never': { type: 'string' },
+      'landing-truncated': { type: 'string' },
+      'landing-key': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

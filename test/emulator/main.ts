@@ -30,6 +30,7 @@ async function main(argv: string[]): Promise<void> {
     faults: { probability: args.probability, schedule: args.schedule, slowMs: args.slowMs },
     latencyMs: args.latencyMs,
     clockOffsetMs: args.clockOffsetMs,
+    objectStorage: args.storage,
   });
   const keys = seed.credentials
     .map((c) => `access key ${c.accessKey}, secret key ${c.secretKey}`)
@@ -41,6 +42,11 @@ async function main(argv: string[]): Promise<void> {
   console.log(
     `NCP emulator listening on ${emulator.url} (${keys}; ${seed.instances.length} instances, ${seed.buckets.length} buckets; ${limit})`,
   );
+  if (emulator.objectStorage) {
+    console.log(
+      `Object Storage stand-in listening on ${emulator.objectStorage.url} (the same key pairs; exports land under ${args.storage?.keyTemplate})`,
+    );
+  }
   const stop = (signal: NodeJS.Signals): void => {
     setTimeout(() => {
       console.error(`NCP emulator: still closing ${FORCED_EXIT_MS} ms after ${signal}; exiting`);

@@ -52,7 +52,22 @@ describe('sandbox command line', () => {
       slowMs: undefined,
       latencyMs: 20,
       clockOffsetMs: 0,
+      storage: {
+        port: 8081,
+        delayMs: 2000,
+        growMs: 3000,
+        neverRate: 0,
+        truncatedRate: 0,
+        keyTemplate: '{instanceNo}/{fileName}',
+      },
     });
+    expect(parseSandboxArgs(['--no-storage'])).toMatchObject({ storage: undefined });
+    expect(
+      parseSandboxArgs(['--landing-never', '0.1', '--landing-delay', '0', '--storage-port', '0']),
+    ).toMatchObject({ storage: { port: 0, delayMs: 0, neverRate: 0.1 } });
+    expect(() => parseSandboxArgs(['--landing-truncated', '1.5'])).toThrow(
+      '--landing-truncated must be a share from 0 to 1, got "1.5"',
+    );
     expect(
       parseSandboxArgs([
         '--retry-after',
@@ -104,6 +119,10 @@ describe('sandbox command line', () => {
       /^NCP emulator listening on http:\/\/127\.0\.0\.1:\d+ \(access key EMULATOR-ACCESS-KEY, secret key emulator-secret-key; 4 instances, 2 buckets; rate limit 10\/s, sliding\)$/,
     );
     const url = /http:\/\/[^ ]+/.exec(first)![0];
+    const [second] = (await once(lines, 'line')) as [string];
+    expect(second).toMatch(
+      /^Object Storage stand-in listening on http:\/\/127\.0\.0\.1:\d+ \(the same key pairs; exports land under \{instanceNo\}\/\{fileName\}\)$/,
+    );
     const target = exportTarget('vredis', {
       fileName: '20240702',
       bucketName: 'redis-backup',
