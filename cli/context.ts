@@ -19,8 +19,11 @@ export class CliError extends Error {
   }
 }
 
-/** Exit codes: 0 success, 1 failure at run time, 2 bad input (usage, config, contract). */
-export const EXIT = { ok: 0, failure: 1, badInput: 2 } as const;
+/**
+ * Exit codes: 0 success, 1 failure at run time, 2 bad input (usage, config, contract), 3 an
+ * instance is stale (`report --fail-on-stale`).
+ */
+export const EXIT = { ok: 0, failure: 1, badInput: 2, stale: 3 } as const;
 
 export function writeLine(stream: NodeJS.WritableStream, line = ''): void {
   stream.write(`${line}\n`);
