@@ -8,6 +8,7 @@ import {
   type JobPolicy,
   type NcpConfig,
   type RedisConfig,
+  type ReportConfig,
   siteRegion,
   type WorkerConfig,
 } from '../shared/config.ts';
@@ -34,6 +35,8 @@ export interface ExportWorkerOptions {
   worker: WorkerConfig;
   policy: JobPolicy;
   logger: Logger;
+  /** REPORT_STALE_AFTER, for the coverage metrics. @defaultValue 26 h */
+  report?: ReportConfig;
   /** Replaces the NCP client (tests). */
   client?: ExportClient & ListClient & { close?(): Promise<void> };
 }
@@ -135,6 +138,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
             prefix: redisConfig.prefix,
             exportQueue,
             ledger,
+            staleAfterMs: options.report?.staleAfterMs,
           }),
           { port: config.metricsPort, host: config.metricsHost ?? '0.0.0.0', logger },
         ).catch((error: unknown) => {

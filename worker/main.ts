@@ -12,6 +12,7 @@ import {
   loadLogConfig,
   loadNcpConfig,
   loadRedisConfig,
+  loadReportConfig,
   loadWorkerConfig,
 } from '../shared/config.ts';
 import { EXPORT_QUEUE } from '../shared/contract.ts';
@@ -33,9 +34,10 @@ export async function runWorker(io: CliIo, signals = process): Promise<number> {
   const redis = loadRedisConfig(io.env);
   const config = loadWorkerConfig(io.env);
   const policy = loadJobPolicy(io.env);
+  const report = loadReportConfig(io.env);
   const logger = createLogger(loadLogConfig(io.env), 'ncp-cache-export-worker', io.stdout);
 
-  const handle = startExportWorker({ ncp, redis, worker: config, policy, logger });
+  const handle = startExportWorker({ ncp, redis, worker: config, policy, logger, report });
   logger.info(
     {
       queue: EXPORT_QUEUE,

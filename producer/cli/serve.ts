@@ -14,6 +14,7 @@ import {
   loadJobPolicy,
   loadLogConfig,
   loadRedisConfig,
+  loadReportConfig,
 } from '../../shared/config.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { describeRedis } from '../../shared/redis.ts';
@@ -65,6 +66,7 @@ export async function startService(io: CliIo, options: { auth: boolean }): Promi
   const http = loadHttpConfig(io.env);
   const redis = loadRedisConfig(io.env);
   const policy = loadJobPolicy(io.env);
+  const report = loadReportConfig(io.env);
   checkAuth(http, options.auth);
   const logger = createLogger(loadLogConfig(io.env), 'ncp-cache-export-serve', io.stdout);
   const producer = await ExportProducer.connect({
@@ -75,7 +77,14 @@ export async function startService(io: CliIo, options: { auth: boolean }): Promi
   });
   let app: FastifyInstance;
   try {
-    app = await buildHttpApp({ producer, prefix: redis.prefix, http, logger, version: version() });
+    app = await buildHttpApp({
+      producer,
+      prefix: redis.prefix,
+      http,
+      logger,
+      version: version(),
+      staleAfterMs: report.staleAfterMs,
+    });
     await app.listen({ port: http.port, host: http.host });
   } catch (error) {
     await producer.close();

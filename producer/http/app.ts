@@ -33,6 +33,8 @@ export interface HttpAppOptions {
   logger: Logger;
   /** Shown in the OpenAPI document. */
   version: string;
+  /** REPORT_STALE_AFTER, for the coverage metrics. @defaultValue 26 h */
+  staleAfterMs?: number | undefined;
 }
 
 /** Routes polled by machines: logged at debug level only. */
@@ -99,6 +101,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     prefix: options.prefix,
     exportQueue: producer.queue,
     ledger: producer.ledger,
+    staleAfterMs: options.staleAfterMs,
   });
   const api = [...exportRoutes(producer), ...outcomeRoutes(producer)];
   let openapi: unknown;
