@@ -247,9 +247,20 @@ export function createMetricsRegistry(
       else this.set(Math.max(0, (now - coverage.oldestSuccessMs) / 1000));
     },
   });
-  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  if (options.processMetrics !== false) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client names these gauges `_total`, which Prometheus keeps for counters
+    // (`promtool check metrics` rejects them); each is the sum of its `nodejs_active_*` gauge.
+    for (const name of MISNAMED_DEFAULT_METRICS) registry.removeSingleMetric(name);
+  }
   return registry;
 }
+
+const MISNAMED_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const;
 
 async function readSnapshot(source: MetricsSource, staleAfterMs: number): Promise<Snapshot> {
   const [seconds, micros] = await source.redis.time();
