@@ -16,6 +16,7 @@ import type { Logger } from '../../shared/logger.ts';
 import { createMetricsRegistry } from '../../shared/metrics.ts';
 import type { ExportProducer } from '../producer.ts';
 import { requireToken } from './auth.ts';
+import { registerDocs } from './docs.ts';
 import { exportRoutes } from './export-routes.ts';
 import { buildOpenApi } from './openapi.ts';
 import { outcomeRoutes } from './outcome-routes.ts';
@@ -38,7 +39,7 @@ export interface HttpAppOptions {
 }
 
 /** Routes polled by machines: logged at debug level only. */
-const QUIET = /^\/(healthz|readyz|metrics)$|^\/ui\/static\//;
+const QUIET = /^\/(healthz|readyz|metrics)$|^\/(ui|docs)\/static\//;
 
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const { producer, http, logger } = options;
@@ -112,6 +113,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
 
   registerRoutes(app, system);
+  await registerDocs(app, () => openapi);
   await app.register(async (scope) => {
     if (http.apiToken)
       scope.addHook('onRequest', requireToken(http.apiToken, { allowBasic: false }));
