@@ -6,7 +6,9 @@
 import { Queue, Worker } from 'bullmq';
 import {
   type JobPolicy,
+  loadReportConfig,
   type NcpConfig,
+  type NotifyConfig,
   type RedisConfig,
   type ReportConfig,
   siteRegion,
@@ -23,6 +25,7 @@ import { type DiscoveryWorker, startDiscoveryWorker } from './discovery/worker.t
 import { Finisher, finishFailedJobs } from './finish.ts';
 import { instrumentClient, MetricsRecorder } from './metrics.ts';
 import { type MetricsServer, startMetricsServer } from './metrics-server.ts';
+import { Notifier } from './notify/notifier.ts';
 import { startOutcomeRetention } from './outcome-retention.ts';
 import { createExportProcessor, type ExportClient, type ExportResult } from './processor.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -37,6 +40,8 @@ export interface ExportWorkerOptions {
   logger: Logger;
   /** REPORT_STALE_AFTER, for the coverage metrics. @defaultValue 26 h */
   report?: ReportConfig;
+  /** Webhook notifications; none when undefined. */
+  notify?: NotifyConfig | undefined;
   /** Replaces the NCP client (tests). */
   client?: ExportClient & ListClient & { close?(): Promise<void> };
 }
@@ -46,6 +51,8 @@ export interface ExportWorker {
   readonly limiter: RateLimiter | UnlimitedCalls;
   /** The discovery worker sharing this process's limiter and client. */
   readonly discovery: DiscoveryWorker;
+  /** Webhook notifications, when NOTIFY_WEBHOOK_URL is set. */
+  readonly notifier: Notifier | undefined;
   /** The metrics endpoint, when METRICS_PORT is set and it could listen. */
   readonly metrics: Promise<MetricsServer | undefined>;
   /**
@@ -74,11 +81,23 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
   exportQueue.on('error', (error) =>
     logger.warn({ err: error, queue: EXPORT_QUEUE }, 'export queue error'),
   );
+  let notifier: Notifier | undefined;
   const ledger = new Ledger({
     connection,
     prefix: redisConfig.prefix,
     policy,
+    onRecord: (kind, record) => notifier?.recorded(kind, record),
   });
+  if (options.notify) {
+    notifier = new Notifier({
+      config: options.notify,
+      redis: redisConfig,
+      connection,
+      ledger,
+      staleAfterMs: options.report?.staleAfterMs ?? loadReportConfig({}).staleAfterMs,
+      logger,
+    }).start();
+  }
   ledger.queue.on('error', (error) =>
     logger.warn({ err: error, queue: RESULTS_QUEUE }, 'results queue error'),
   );
@@ -151,6 +170,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
     worker,
     limiter,
     discovery,
+    notifier,
     metrics,
     close(force = false) {
       closing ??= (async () => {
@@ -159,6 +179,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
         await (await metrics)?.close();
         await Promise.all([worker.close(force), discovery.close(force)]);
         await stopFinishing();
+        await notifier?.close();
         await recorder.flush();
         await Promise.all([ledger.close(), exportQueue.close()]);
         await client.close?.();

@@ -11,6 +11,7 @@ import {
   loadJobPolicy,
   loadLogConfig,
   loadNcpConfig,
+  loadNotifyConfig,
   loadRedisConfig,
   loadReportConfig,
   loadWorkerConfig,
@@ -35,9 +36,18 @@ export async function runWorker(io: CliIo, signals = process): Promise<number> {
   const config = loadWorkerConfig(io.env);
   const policy = loadJobPolicy(io.env);
   const report = loadReportConfig(io.env);
+  const notify = loadNotifyConfig(io.env);
   const logger = createLogger(loadLogConfig(io.env), 'ncp-cache-export-worker', io.stdout);
 
-  const handle = startExportWorker({ ncp, redis, worker: config, policy, logger, report });
+  const handle = startExportWorker({
+    ncp,
+    redis,
+    worker: config,
+    policy,
+    logger,
+    report,
+    notify,
+  });
   logger.info(
     {
       queue: EXPORT_QUEUE,
@@ -47,6 +57,8 @@ export async function runWorker(io: CliIo, signals = process): Promise<number> {
       concurrency: config.concurrency,
       rateLimit: config.rateLimit ?? 'off',
       window: handle.limiter.window,
+      // The webhook's origin only: the rest of its URL often holds a token.
+      notify: notify ? new URL(notify.webhookUrl).origin : 'off',
     },
     'worker started',
   );

@@ -63,6 +63,11 @@ export interface LedgerOptions {
    * two, plus a day, so no job id can be finished twice while its job exists.
    */
   policy: Pick<JobPolicy, 'keepCompletedSeconds' | 'keepFailedSeconds'>;
+  /**
+   * Called once a job's first record is written (never for a repeat), for what follows a
+   * record, such as notifications. It must not throw or wait: the finish does not wait for it.
+   */
+  onRecord?: (kind: RecordKind, record: Outcome | DiscoveryOutcome) => void;
 }
 
 /** Finished-record counts since the counters were created (they survive worker restarts). */
@@ -125,9 +130,11 @@ export class Ledger {
   private readonly redis: RedisClient;
   private readonly prefix: string;
   private readonly claimMs: number;
+  private readonly onRecord: LedgerOptions['onRecord'];
 
   constructor(options: LedgerOptions) {
     this.redis = options.connection;
+    this.onRecord = options.onRecord;
     this.prefix = options.prefix;
     const { keepCompletedSeconds, keepFailedSeconds } = options.policy;
     this.claimMs = (Math.max(keepCompletedSeconds, keepFailedSeconds) + 86_400) * 1000;
@@ -329,7 +336,9 @@ export class Ledger {
     // Added even on a repeat: it repairs a first finish that died between claim and add, and
     // BullMQ ignores it when the record is there.
     await this.queue.add(RECORD_NAMES[kind], data, { jobId });
-    return first === 1 ? 'recorded' : 'repeat';
+    if (first !== 1) return 'repeat';
+    this.onRecord?.(kind, data);
+    return 'recorded';
   }
 
   private typed(kind: RecordKind, job: Job | undefined | null): unknown {
