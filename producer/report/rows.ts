@@ -44,17 +44,16 @@ export async function* reportRows(
   options: ReportOptions,
 ): AsyncGenerator<ReportRow> {
   const staleBeforeMs = options.now - options.staleAfterMs;
-  const firstDay = new Date(Math.floor(options.now / DAY_MS - options.days + 1) * DAY_MS)
-    .toISOString()
-    .slice(0, 10);
-  const summaries = ledger.instanceSummaries(options.staleOnly ? { staleBeforeMs } : {});
+  const days = { from: options.now - (options.days - 1) * DAY_MS, to: options.now };
+  const summaries = ledger.instanceSummaries(
+    options.staleOnly ? { staleBeforeMs, days } : { days },
+  );
   for await (const summary of summaries) {
     let runs = 0;
     let failed = 0;
-    for (const [day, counts] of Object.entries(summary.days)) {
-      if (day < firstDay) continue;
-      runs += counts.runs;
-      failed += counts.failed;
+    for (const day in summary.days) {
+      runs += summary.days[day]!.runs;
+      failed += summary.days[day]!.failed;
     }
     const successMs = summary.lastSuccess ? Date.parse(summary.lastSuccess.at) : undefined;
     yield {

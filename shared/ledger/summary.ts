@@ -112,16 +112,33 @@ export interface InstanceSummary {
   days: Record<string, { runs: number; failed: number }>;
 }
 
+const R = 'r'.charCodeAt(0);
+const F = 'f'.charCodeAt(0);
+const COLON = ':'.charCodeAt(0);
+const dayDates = new Map<string, string>();
+
+/** `YYYY-MM-DD` of a day number (days since the epoch); few distinct days, so cached. */
+function dayDate(day: string): string | undefined {
+  let date = dayDates.get(day);
+  if (date === undefined) {
+    if (!/^\d+$/.test(day)) return undefined;
+    date = new Date(Number(day) * DAY_MS).toISOString().slice(0, 10);
+    if (dayDates.size < 10_000) dayDates.set(day, date);
+  }
+  return date;
+}
+
 export function parseSummary(fields: Record<string, string>): InstanceSummary | undefined {
   if (!fields.api || !fields.instance) return undefined;
   const time = (ms: string | undefined) => new Date(Number(ms)).toISOString();
   const days: InstanceSummary['days'] = {};
-  for (const [field, value] of Object.entries(fields)) {
-    const match = /^([rf]):(\d+)$/.exec(field);
-    if (!match) continue;
-    const date = new Date(Number(match[2]) * DAY_MS).toISOString().slice(0, 10);
+  for (const field in fields) {
+    const type = field.charCodeAt(0);
+    if ((type !== R && type !== F) || field.charCodeAt(1) !== COLON) continue;
+    const date = dayDate(field.slice(2));
+    if (date === undefined) continue;
     days[date] ??= { runs: 0, failed: 0 };
-    days[date][match[1] === 'r' ? 'runs' : 'failed'] = Number(value);
+    days[date][type === R ? 'runs' : 'failed'] = Number(fields[field]);
   }
   return {
     api: fields.api,
@@ -153,6 +170,57 @@ export function parseSummary(fields: Record<string, string>): InstanceSummary | 
 export interface SummaryFilter {
   /** Only instances with no success at or after this time (ms since epoch). */
   staleBeforeMs?: number | undefined;
+  /**
+   * Read the runs of these UTC days only (a time within the first and the last day, ms), and
+   * only the fields a report shows: one HMGET per instance instead of the whole hash.
+   */
+  days?: { from: number; to: number } | undefined;
+}
+
+const FIXED_FIELDS = [
+  'api',
+  'region',
+  'instance',
+  'ok_at',
+  'ok_file',
+  'ok_bucket',
+  'ok_job',
+  'fail_at',
+  'fail_kind',
+  'fail_code',
+  'fail_message',
+  'fail_job',
+] as const;
+
+/** The HMGET field list for `days`, and a parser of its answer. */
+function fieldReader(days: { from: number; to: number }) {
+  const numbers: string[] = [];
+  for (let day = Math.floor(days.from / DAY_MS); day <= Math.floor(days.to / DAY_MS); day++) {
+    numbers.push(String(day));
+  }
+  const names = [
+    ...FIXED_FIELDS,
+    ...numbers.map((day) => `r:${day}`),
+    ...numbers.map((day) => `f:${day}`),
+  ];
+  const parse = (values: (string | null)[]): InstanceSummary | undefined => {
+    const fields: Record<string, string> = {};
+    FIXED_FIELDS.forEach((name, i) => {
+      const value = values[i];
+      if (value !== null && value !== undefined) fields[name] = value;
+    });
+    const summary = parseSummary(fields);
+    if (!summary) return undefined;
+    const base = FIXED_FIELDS.length;
+    numbers.forEach((day, i) => {
+      const runs = values[base + i];
+      if (runs === null || runs === undefined) return;
+      const failed = values[base + numbers.length + i];
+      summary.days[dayDate(day)!] = { runs: Number(runs), failed: Number(failed ?? 0) };
+    });
+    return summary;
+  };
+  return { names, parse };
 }
 
 /**
@@ -166,14 +234,20 @@ export async function* readSummaries(
 ): AsyncGenerator<InstanceSummary> {
   const index = summaryIndexKey(prefix);
   const max = filter.staleBeforeMs === undefined ? '+inf' : `(${filter.staleBeforeMs}`;
+  const reader = filter.days ? fieldReader(filter.days) : undefined;
   for (let offset = 0; ; offset += PAGE) {
     const members = await redis.zrangebyscore(index, '-inf', max, 'LIMIT', offset, PAGE);
     if (members.length === 0) return;
     const pipeline = redis.pipeline();
-    for (const member of members) pipeline.hgetall(summaryKey(prefix, member));
+    for (const member of members) {
+      if (reader) pipeline.hmget(summaryKey(prefix, member), ...reader.names);
+      else pipeline.hgetall(summaryKey(prefix, member));
+    }
     for (const [error, fields] of (await pipeline.exec()) ?? []) {
       if (error) throw error;
-      const summary = parseSummary(fields as Record<string, string>);
+      const summary = reader
+        ? reader.parse(fields as (string | null)[])
+        : parseSummary(fields as Record<string, string>);
       if (summary) yield summary;
     }
     if (members.length < PAGE) return;
