@@ -25,6 +25,8 @@ type Subject = 'report' | 'reference';
 
 interface ReportRun {
   seconds: number;
+  /** CPU time of the process (user + system), s: on a busy machine, what the wall time hides. */
+  cpuSeconds: number;
   peakRssBytes: number;
 }
 
@@ -54,7 +56,7 @@ export const reportScenario: Scenario = {
             const run = await reportOnce(ctx, redis, subject, `${instances}-${rep}`);
             runs.get(subject)!.push(run);
             ctx.log(
-              `report ${subject} ${format(instances)} rep ${rep + 1}: ${format(run.seconds, 2)} s, peak RSS ${mib(run.peakRssBytes)}`,
+              `report ${subject} ${format(instances)} rep ${rep + 1}: ${format(run.seconds, 2)} s (CPU ${format(run.cpuSeconds, 2)} s), peak RSS ${mib(run.peakRssBytes)}`,
             );
           }
         }
@@ -82,9 +84,11 @@ async function reportOnce(
     outDir: ctx.dir('report'),
     profileDir: ctx.profileDir('report'),
   });
+  const exit = child.exitSample();
   return {
     seconds: (performance.now() - started) / 1000,
-    peakRssBytes: child.exitSample()?.maxRssBytes ?? Number.NaN,
+    cpuSeconds: exit ? (exit.cpuUserMs + exit.cpuSystemMs) / 1000 : Number.NaN,
+    peakRssBytes: exit?.maxRssBytes ?? Number.NaN,
   };
 }
 
@@ -218,6 +222,16 @@ function summarize(results: Map<number, Map<Subject, ReportRun[]>>): ScenarioRes
     goal: atMost(1.5),
   });
   const seconds = (runs: ReportRun[]) => median(runs.map((r) => r.seconds));
+  const cpu = (runs: ReportRun[]) => median(runs.map((r) => r.cpuSeconds));
+  notes.push(
+    `CPU time (user + system, medians): report ${format(cpu(large), 2)} s at 10,000 and ${format(
+      cpu(at(1_000, 'report')),
+      2,
+    )} s at 1,000 (its start); reference ${format(cpu(largeRef), 2)} s and ${format(
+      cpu(at(1_000, 'reference')),
+      2,
+    )} s. On a machine whose other work keeps the cores busy, the wall time above is this much CPU plus waiting for a core.`,
+  );
   notes.push(
     `report / reference, same run: time ${format(seconds(large) / seconds(largeRef), 2)} (10,000), ${format(
       seconds(at(1_000, 'report')) / seconds(at(1_000, 'reference')),
