@@ -3,7 +3,7 @@
  * (each figure with its reference, ratio and goal) and, per scenario, what limits each figure.
  * The output is also written to `bench/out/<time>/results.md`. Not part of `npm test`.
  *
- *   --only pipeline,rate,throttle,enqueue,soak,report   scenarios to run (default: all)
+ *   --only pipeline,rate,throttle,enqueue,soak,startup,report   scenarios to run (default: all)
  *   --quick          small sizes, one repetition: checks every scenario in a few minutes
  *   --reps N         repetitions of each measurement (default: per scenario, see docs)
  *   --cli dist       run the CLI from dist/ (default; `npm run build` first unless --no-build),
@@ -26,6 +26,7 @@ import { summarizeProfiles } from './profile-summary.ts';
 import { rateScenario } from './rate.ts';
 import { reportScenario } from './report.ts';
 import { soakScenario } from './soak.ts';
+import { startupScenario } from './startup.ts';
 import type { ResultRow } from './stats.ts';
 import { resultTable } from './stats.ts';
 import { throttleScenario } from './throttle.ts';
@@ -37,6 +38,7 @@ const SCENARIOS: Scenario[] = [
   throttleScenario,
   enqueueScenario,
   soakScenario,
+  startupScenario,
   reportScenario,
 ];
 

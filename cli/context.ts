@@ -6,6 +6,8 @@ export interface CliIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   stdin: NodeJS.ReadableStream;
   env: Env;
+  /** Where SIGINT and SIGTERM are heard. @defaultValue process */
+  signals?: NodeJS.EventEmitter;
 }
 
 /** An error the user can act on: printed as is, without a stack trace. */
@@ -21,9 +23,10 @@ export class CliError extends Error {
 
 /**
  * Exit codes: 0 success, 1 failure at run time, 2 bad input (usage, config, contract), 3 an
- * instance is stale (`report --fail-on-stale`).
+ * instance is stale (`report --fail-on-stale`), 130 interrupted (Ctrl-C, as shells report a
+ * SIGINT).
  */
-export const EXIT = { ok: 0, failure: 1, badInput: 2, stale: 3 } as const;
+export const EXIT = { ok: 0, failure: 1, badInput: 2, stale: 3, interrupted: 130 } as const;
 
 export function writeLine(stream: NodeJS.WritableStream, line = ''): void {
   stream.write(`${line}\n`);

@@ -14,13 +14,19 @@ import { registerStatus } from '../producer/cli/status.ts';
 import { ConfigError } from '../shared/config.ts';
 import { ContractError } from '../shared/contract.ts';
 import { registerWorker } from '../worker/main.ts';
+import { endQuietlyOnClosedPipe } from './closed-pipe.ts';
 import { CliError, type CliIo, EXIT, writeLine } from './context.ts';
+import { refuseRepeatedOptions } from './repeated-options.ts';
+import { packageVersion } from './version.ts';
+
+const LONG_RUNNING = new Set(['worker', 'serve']);
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const program = new Command('ncp-cache-export')
     .description(
       'Export NCP Cloud DB for Cache backups to Object Storage through a rate-limited job queue.',
     )
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -46,6 +52,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   ]) {
     register(program, io, setExitCode);
   }
+  refuseRepeatedOptions(program);
+  // A closed pipe ends a printing command quietly. Not the long-running services: a worker
+  // whose log reader went away fails (exit 1), so that its supervisor restarts it.
+  program.hook('preAction', (_program, command) => {
+    if (io.stdout !== process.stdout || LONG_RUNNING.has(command.name())) return;
+    endQuietlyOnClosedPipe(process.stdout);
+    endQuietlyOnClosedPipe(process.stderr);
+  });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

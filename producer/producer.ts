@@ -184,6 +184,12 @@ export class ExportProducer {
     return results;
   }
 
+  /** Of exports (by their first run's id), those an enqueue now would add nothing for. */
+  async duplicates(firstRunIds: readonly string[]): Promise<Set<string>> {
+    const plans = await this.runs.plan(firstRunIds);
+    return new Set(firstRunIds.filter((_, i) => plans[i]?.kind === 'duplicate'));
+  }
+
   /** Which of `jobIds` exist as export jobs, or as records too with `records`. */
   existingIds(
     jobIds: readonly string[],

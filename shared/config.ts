@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { DEFAULTS, NCP_SITE_REGIONS, NCP_SITES, type NcpSite } from './defaults.ts';
+import { DEFAULT_RETRYABLE_CODES } from './ncp/response.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -32,6 +33,8 @@ export interface NcpConfig {
   responseFormat: 'json' | 'xml';
   timeoutMs: number;
   maxResponseBytes: number;
+  /** Service codes retried as "busy, try again": `1000` plus NCP_RETRYABLE_CODES. */
+  retryableCodes: ReadonlySet<string>;
 }
 
 export interface RedisConfig {
@@ -140,7 +143,29 @@ export function loadNcpConfig(env: Env = process.env): NcpConfig {
     maxResponseBytes: integer(env, 'NCP_MAX_RESPONSE_BYTES', DEFAULTS.maxResponseBytes, {
       min: 1024,
     }),
+    retryableCodes: retryableCodes(env),
   };
+}
+
+/**
+ * NCP_RETRYABLE_CODES: service codes (`returnCode`) to retry as "busy, try again", besides
+ * `1000`, comma-separated; so an operator can add one NCP answers without a new release.
+ */
+function retryableCodes(env: Env): ReadonlySet<string> {
+  const codes = new Set(DEFAULT_RETRYABLE_CODES);
+  const value = env.NCP_RETRYABLE_CODES?.trim();
+  if (!value) return codes;
+  value.split(',').forEach((entry, i) => {
+    const code = entry.trim();
+    if (!/^[0-9A-Za-z_-]{1,32}$/.test(code)) {
+      throw new ConfigError(
+        'NCP_RETRYABLE_CODES',
+        `item ${i + 1} is "${code.slice(0, 40)}", expected a service code such as 1007009 (comma-separated)`,
+      );
+    }
+    codes.add(code);
+  });
+  return codes;
 }
 
 /** NCP_REGION: the region for requests that name none; producers need it without NCP keys. */

@@ -19,13 +19,13 @@ import {
   Registry,
 } from 'prom-client';
 import { loadReportConfig } from './config.ts';
-import { EXPORT_QUEUE } from './contract.ts';
 import type { Coverage, Ledger } from './ledger/index.ts';
 import { limiterKeys, readThrottleState, type ThrottleState } from './limiter-keys.ts';
+import { CALL_LATENCY_BUCKETS, metricsKey } from './metric-fields.ts';
 import type { RedisClient } from './redis.ts';
 
-/** Upper bounds (seconds) of the NCP call latency histogram's buckets. */
-export const CALL_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
+// Where the counters are kept, apart (no prom-client): producers and workers write them.
+export { bucketIndex, CALL_LATENCY_BUCKETS, metricFields, metricsKey } from './metric-fields.ts';
 
 /** Export job states reported by `ncp_cache_export_jobs`. */
 export const JOB_STATES = [
@@ -36,33 +36,6 @@ export const JOB_STATES = [
   'completed',
   'failed',
 ] as const;
-
-/** The hash workers count into; it shares the queue's `{prefix}` hash tag. */
-export function metricsKey(prefix: string): string {
-  return `${prefix}:${EXPORT_QUEUE}:metrics`;
-}
-
-/**
- * Hash fields: `o|status|kind` (export outcomes recorded), `d|status` (discovery outcomes),
- * `r|kind` (finishes that found their record already written), `c|api|status|bucket`,
- * `s|api|status`, `t|api`. The ledger bumps the first three in the same script run that claims
- * a record, so they count records exactly, whatever crashes.
- */
-export const metricFields = {
-  outcome: (status: string, kind: string | undefined) => `o|${status}|${kind ?? 'none'}`,
-  discovery: (status: string) => `d|${status}`,
-  repeat: (kind: 'export' | 'discovery') => `r|${kind}`,
-  callBucket: (api: string, status: number | undefined, seconds: number) =>
-    `c|${api}|${status ?? 'none'}|${bucketIndex(seconds)}`,
-  callSum: (api: string, status: number | undefined) => `s|${api}|${status ?? 'none'}`,
-  throttled: (api: string) => `t|${api}`,
-};
-
-/** Index of the first bucket whose bound holds `seconds`; the +Inf bucket past the last. */
-export function bucketIndex(seconds: number): number {
-  const index = CALL_LATENCY_BUCKETS.findIndex((bound) => seconds <= bound);
-  return index === -1 ? CALL_LATENCY_BUCKETS.length : index;
-}
 
 /** Where the metrics are read from. */
 export interface MetricsSource {

@@ -17,9 +17,7 @@ import {
   loadWorkerConfig,
 } from '../shared/config.ts';
 import { EXPORT_QUEUE } from '../shared/contract.ts';
-import { createLogger } from '../shared/logger.ts';
 import { describeRedis } from '../shared/redis.ts';
-import { startExportWorker } from './export-worker.ts';
 
 export const registerWorker: Register = (program, io, setExitCode) => {
   program
@@ -37,6 +35,11 @@ export async function runWorker(io: CliIo, signals = process): Promise<number> {
   const policy = loadJobPolicy(io.env);
   const report = loadReportConfig(io.env);
   const notify = loadNotifyConfig(io.env);
+  // Loaded here, not at the top: the producer commands never pay for the worker's modules.
+  const [{ createLogger }, { startExportWorker }] = await Promise.all([
+    import('../shared/logger.ts'),
+    import('./export-worker.ts'),
+  ]);
   const logger = createLogger(loadLogConfig(io.env), 'ncp-cache-export-worker', io.stdout);
 
   const handle = startExportWorker({

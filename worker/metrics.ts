@@ -7,7 +7,7 @@
  * loses at most 50 ms of calls.
  */
 import type { Logger } from '../shared/logger.ts';
-import { metricFields, metricsKey } from '../shared/metrics.ts';
+import { metricFields, metricsKey } from '../shared/metric-fields.ts';
 import { NcpError } from '../shared/ncp/index.ts';
 import type { RedisClient } from '../shared/redis.ts';
 import type { ExportClient } from './processor.ts';

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Discovery and schedules against the bundled NCP emulator: the transcript in README's
-# "Discovery and schedules" comes from this script. Needs Redis on REDIS_URL (default
-# 127.0.0.1:6379). Runs the CLI from source (Node 22.18+).
+# "Discovery and schedules" comes from this script. Needs Redis at REDIS_URL (default
+# redis://127.0.0.1:6379) and redis-cli. Runs the CLI from source (Node 22.18+).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -9,13 +9,19 @@ cd "$root"
 PORT=${PORT:-18081}
 export NCP_API_URL=http://127.0.0.1:$PORT NCP_ACCESS_KEY=EMULATOR-ACCESS-KEY NCP_SECRET_KEY=emulator-secret-key
 export NCP_REGION=KR NCP_RATE_LIMIT=5 QUEUE_PREFIX=demo-discovery-$$ LOG_LEVEL=warn
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 pids=()
+# Stops the emulator and the workers (their node processes: see `worker` below), then removes
+# this run's keys from the Redis at REDIS_URL.
 cleanup() {
   kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null
-  redis-cli --scan --pattern "$QUEUE_PREFIX:*" | xargs -r redis-cli del >/dev/null
+  redis-cli -u "$REDIS_URL" --no-auth-warning --scan --pattern "$QUEUE_PREFIX:*" |
+    xargs -r redis-cli -u "$REDIS_URL" --no-auth-warning del >/dev/null
 }
 trap cleanup EXIT
 ncp-cache-export() { node "$root/cli/run.ts" "$@"; }
+# A worker in the background: exec makes $! the node process itself, not a subshell around it.
+worker() { exec node "$root/cli/run.ts" worker >/dev/null 2>&1; }
 # Prints the command as typed (arguments with spaces or glob characters in single quotes), then runs it.
 run() {
   local shown=() arg
@@ -33,8 +39,8 @@ pids+=($!)
 sleep 1
 
 run ncp-cache-export discover --api vredis --bucket cache-backup
-ncp-cache-export worker >/dev/null 2>&1 & pids+=($!)
-ncp-cache-export worker >/dev/null 2>&1 & pids+=($!)
+worker & pids+=($!)
+worker & pids+=($!)
 sleep 2
 run ncp-cache-export discover --api vredis --bucket cache-backup --dry-run
 run ncp-cache-export discover --api vredis --bucket cache-backup

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A whole session of use against the bundled NCP emulator: the transcript in README comes
-# from this script. Needs Redis on REDIS_URL (default 127.0.0.1:6379) and a built CLI (npm ci).
+# from this script. Needs Redis at REDIS_URL (default redis://127.0.0.1:6379), redis-cli and a
+# built CLI (npm ci).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$PWD/bin:$PATH"
@@ -10,11 +11,14 @@ PORT=${PORT:-18080}
 export NCP_API_URL=http://127.0.0.1:$PORT NCP_ACCESS_KEY=EMULATOR-ACCESS-KEY NCP_SECRET_KEY=emulator-secret-key
 export NCP_REGION=KR NCP_RATE_LIMIT=5 QUEUE_PREFIX=demo-$$ EXPORT_MAX_ATTEMPTS=3
 export EXPORT_BACKOFF_BASE_MS=200 EXPORT_BACKOFF_MAX_MS=1000 LOG_LEVEL=warn
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 work=$(mktemp -d)
 pids=()
+# Stops the emulator and the workers, then removes this run's keys from the Redis at REDIS_URL.
 cleanup() {
   kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null
-  redis-cli --scan --pattern "$QUEUE_PREFIX:*" | xargs -r redis-cli del >/dev/null
+  redis-cli -u "$REDIS_URL" --no-auth-warning --scan --pattern "$QUEUE_PREFIX:*" |
+    xargs -r redis-cli -u "$REDIS_URL" --no-auth-warning del >/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT

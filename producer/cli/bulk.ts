@@ -1,36 +1,19 @@
 /**
- * `bulk FILE`: two streaming passes over the file. The first validates every row and lists
- * every bad one; only if none is bad (or with --skip-invalid) does the second enqueue, in
- * chunks. Memory stays flat: rows are never all held at once.
+ * `bulk FILE`: the command's options. The work (two streaming passes over the file, see
+ * bulk-run.ts) is loaded when the command runs, so other commands never load the file readers.
  */
-import { SingleBar } from 'cli-progress';
-import { CliError, type CliIo, EXIT, writeLine } from '../../cli/context.ts';
+import { CliError, EXIT } from '../../cli/context.ts';
 import type { Register } from '../../cli/main.ts';
-import type { ExportRequest } from '../../shared/contract.ts';
-import { BulkFileError } from '../bulk/errors.ts';
 import { type BulkFormat, BulkFormatError, detectFormat } from '../bulk/format.ts';
-import { readBulk } from '../bulk/read.ts';
-import { openBulkSource } from '../bulk/source.ts';
-import type { ExportProducer } from '../producer.ts';
-import { withProducer } from './common.ts';
+import { parseInteger } from './filters.ts';
 
-interface BulkFlags {
+export interface BulkFlags {
   format?: string;
   skipInvalid?: boolean;
   dryRun?: boolean;
   force?: boolean;
   chunk: string;
   json?: boolean;
-}
-
-export interface BulkSummary {
-  read: number;
-  valid: number;
-  invalid: number;
-  added: number;
-  /** Exports whose last run had failed, added again as a new run. */
-  reruns: number;
-  duplicates: number;
 }
 
 export const registerBulk: Register = (program, io, setExitCode) => {
@@ -49,131 +32,11 @@ export const registerBulk: Register = (program, io, setExitCode) => {
       try {
         format = detectFormat(file, flags.format);
       } catch (error) {
-        explainBulkError(error);
+        if (error instanceof BulkFormatError) throw new CliError(error.message, EXIT.badInput);
+        throw error;
       }
-      const chunk = Number(flags.chunk);
-      if (!Number.isInteger(chunk) || chunk < 1 || chunk > 10_000) {
-        throw new CliError(
-          `--chunk: "${flags.chunk}" must be an integer from 1 to 10000`,
-          EXIT.badInput,
-        );
-      }
-      const source = await openBulkSource(file, io.stdin).catch(explainBulkError);
-      try {
-        const summary: BulkSummary = {
-          read: 0,
-          valid: 0,
-          invalid: 0,
-          added: 0,
-          reruns: 0,
-          duplicates: 0,
-        };
-        for await (const row of readBulk(source.open(), format)) {
-          summary.read++;
-          if (row.ok) {
-            summary.valid++;
-            continue;
-          }
-          summary.invalid++;
-          for (const issue of row.issues) {
-            writeLine(
-              io.stderr,
-              `${source.name}:${row.line}: ${issue.field ? `${issue.field}: ` : ''}${issue.message}`,
-            );
-          }
-        }
-        const refuse = summary.invalid > 0 && !flags.skipInvalid;
-        if (!flags.dryRun && !refuse && summary.valid > 0) {
-          await withProducer(io, (producer) =>
-            enqueueRows(producer, source.open(), format, chunk, flags.force ?? false, summary, io),
-          );
-        }
-        report(io, summary, flags, refuse);
-        if (refuse) setExitCode(EXIT.badInput);
-      } catch (error) {
-        explainBulkError(error, source.name);
-      } finally {
-        await source.dispose();
-      }
+      const chunk = parseInteger('--chunk', flags.chunk, 1, 10_000);
+      const { runBulk } = await import('./bulk-run.ts');
+      setExitCode(await runBulk(io, { file, format, chunk, flags }));
     });
 };
-
-/** File-level problems (encoding, header, structure) stop the command with exit code 2. */
-function explainBulkError(error: unknown, name?: string): never {
-  if (error instanceof BulkFileError) {
-    throw new CliError(`${name ?? 'input'}:${error.line}: ${error.reason}`, EXIT.badInput);
-  }
-  if (error instanceof BulkFormatError) throw new CliError(error.message, EXIT.badInput);
-  throw error;
-}
-
-async function enqueueRows(
-  producer: ExportProducer,
-  input: AsyncIterable<Buffer>,
-  format: BulkFormat,
-  chunkSize: number,
-  force: boolean,
-  summary: BulkSummary,
-  io: CliIo,
-): Promise<void> {
-  const bar = io.stderr.isTTY
-    ? new SingleBar({
-        stream: io.stderr,
-        format: 'enqueue [{bar}] {value}/{total} rows {eta_formatted}',
-      })
-    : undefined;
-  bar?.start(summary.valid, 0);
-  let chunk: ExportRequest[] = [];
-  const flush = async (requests: ExportRequest[]) => {
-    const results = await producer.enqueueValid(requests, { force });
-    for (const result of results) {
-      if (result.rerunOf) summary.reruns++;
-      else if (result.added) summary.added++;
-      else summary.duplicates++;
-    }
-    bar?.increment(requests.length);
-  };
-  // One chunk goes to Redis while the next is read and validated, so the round trips overlap
-  // the parsing; chunks still reach Redis one after the other, in file order.
-  let sending: Promise<void> = Promise.resolve();
-  try {
-    for await (const row of readBulk(input, format)) {
-      if (!row.ok) continue;
-      chunk.push(row.request);
-      if (chunk.length >= chunkSize) {
-        await sending;
-        sending = flush(chunk);
-        sending.catch(() => {}); // awaited before the next chunk or at the end
-        chunk = [];
-      }
-    }
-    await sending;
-    if (chunk.length > 0) await flush(chunk);
-  } finally {
-    await sending.catch(() => {});
-    bar?.stop();
-  }
-}
-
-function report(io: CliIo, summary: BulkSummary, flags: BulkFlags, refused: boolean): void {
-  if (flags.json) {
-    writeLine(io.stdout, JSON.stringify({ ...summary, dryRun: flags.dryRun ?? false, refused }));
-    return;
-  }
-  const parts = [
-    `read ${summary.read}`,
-    `added ${summary.added}`,
-    `re-runs ${summary.reruns}`,
-    `duplicates ${summary.duplicates}`,
-    `invalid ${summary.invalid}`,
-  ];
-  writeLine(io.stdout, parts.join(', '));
-  if (refused) {
-    writeLine(
-      io.stderr,
-      `nothing enqueued: ${summary.invalid} invalid row(s); fix them or pass --skip-invalid`,
-    );
-  } else if (flags.dryRun) {
-    writeLine(io.stderr, `dry run: ${summary.valid} valid row(s) would be enqueued`);
-  }
-}

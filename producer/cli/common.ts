@@ -1,5 +1,6 @@
-import type { CliIo } from '../../cli/context.ts';
+import { CliError, type CliIo, EXIT } from '../../cli/context.ts';
 import { loadExportRegion, loadJobPolicy, loadRedisConfig } from '../../shared/config.ts';
+import { describeRedis } from '../../shared/redis.ts';
 import { ExportProducer } from '../producer.ts';
 
 /** A producer configured from the environment (REDIS_URL, QUEUE_PREFIX, NCP_REGION, EXPORT_*). */
@@ -11,15 +12,42 @@ export function openProducer(io: CliIo): Promise<ExportProducer> {
   });
 }
 
-/** Runs `work` with a producer and always closes it. */
+/**
+ * What a command had done when Redis went away, and whether running it again is safe: the end
+ * of the message {@link withProducer} prints. Read when the failure happens.
+ */
+export type LostRedisReport = () => string;
+
+const AGAIN: LostRedisReport = () => 'run the command again once Redis is back';
+
+/**
+ * Runs `work` with a producer and always closes it. If Redis goes away meanwhile, the error
+ * says so, where (REDIS_URL or the cluster, without password), and what `report` says was done.
+ */
 export async function withProducer<T>(
   io: CliIo,
   work: (producer: ExportProducer) => Promise<T>,
+  report: LostRedisReport = AGAIN,
 ): Promise<T> {
   const producer = await openProducer(io);
   try {
     return await work(producer);
+  } catch (error) {
+    if (!isRedisUnreachable(error, producer)) throw error;
+    throw new CliError(
+      `lost Redis at ${describeRedis(loadRedisConfig(io.env))} (${(error as Error).message}); ${report()}`,
+      EXIT.failure,
+    );
   } finally {
     await producer.close();
   }
+}
+
+/**
+ * Whether `error` comes from the connection to Redis being down (refused, reset, retries used
+ * up), not from a command Redis answered.
+ */
+export function isRedisUnreachable(error: unknown, producer: ExportProducer): boolean {
+  const name = (error as Error | undefined)?.name;
+  return name === 'MaxRetriesPerRequestError' || producer.redis.status !== 'ready';
 }

@@ -58,7 +58,7 @@ export const registerDiscover: Register = (program, io, setExitCode) => {
           writeLine(io.stderr, `discovery ${jobId} enqueued; waiting for a worker to run it`);
           const stop = new AbortController();
           const onSignal = () => stop.abort(new Error('interrupted'));
-          process.once('SIGINT', onSignal);
+          (io.signals ?? process).once('SIGINT', onSignal);
           let result: Awaited<ReturnType<typeof waitForDiscovery>>;
           try {
             result = await waitForDiscovery(producer, queue, jobId, {
@@ -71,7 +71,7 @@ export const registerDiscover: Register = (program, io, setExitCode) => {
               `stopped waiting; discovery ${jobId} goes on, and writes its outcome to cache-export-results`,
             );
           } finally {
-            process.off('SIGINT', onSignal);
+            (io.signals ?? process).off('SIGINT', onSignal);
           }
           if (!('jobId' in result)) throw new CliError(explain(jobId, result, flags.timeout));
           if (flags.json) writeLine(io.stdout, JSON.stringify(result));

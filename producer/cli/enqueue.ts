@@ -38,8 +38,13 @@ export const registerEnqueue: Register = (program, io) => {
         ...(flags.region ? { regionCode: flags.region } : {}),
         ...(flags.meta ? { meta: parseMeta(flags.meta) } : {}),
       };
-      const [result] = await withProducer(io, (producer) =>
-        producer.enqueue([request], { force: flags.force ?? false }),
+      const [result] = await withProducer(
+        io,
+        (producer) => producer.enqueue([request], { force: flags.force ?? false }),
+        () =>
+          flags.force
+            ? 'the export may or may not have been enqueued: check `status` before enqueueing it again with --force'
+            : 'the export may or may not have been enqueued; enqueueing it again is safe: if it was, it is reported as a duplicate',
       );
       if (!result) return;
       if (flags.json) {

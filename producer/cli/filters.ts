@@ -1,4 +1,4 @@
-/** Parsing of the filter flags shared by `results` and `retry`. */
+/** Parsing of the flags commands share: filters of `results` and `retry`, numbers, choices. */
 import { CliError, EXIT } from '../../cli/context.ts';
 import { ERROR_KINDS, type ErrorKind } from '../../shared/contract.ts';
 
@@ -40,4 +40,16 @@ export function parseChoice<T extends string>(
     throw new CliError(`${flag}: "${value}" is not one of ${choices.join(', ')}`, EXIT.badInput);
   }
   return value as T;
+}
+
+/** A whole number from `min` to `max`, or a usage error naming the flag. */
+export function parseInteger(flag: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new CliError(
+      `${flag}: "${text}" must be a whole number from ${min} to ${max}`,
+      EXIT.badInput,
+    );
+  }
+  return value;
 }

@@ -59,25 +59,29 @@ export function csvCell(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-const TABLE_COLUMNS: { title: string; width: number; value: (o: Outcome) => string }[] = [
+interface TableColumn {
+  title: string;
+  /** Cells are padded to this width; 0: the last column, as long as it is. */
+  width: number;
+  /** Longer cells are cut with "…", unless this is set: then they push the row on instead. */
+  whole?: boolean;
+  value: (o: Outcome) => string;
+}
+
+/**
+ * The job id names the export (api~region~instance~type~file~bucket) and its run (`~r1`, `~r2`
+ * after `retry`), and is what `retry` takes: it is never cut. REGION is the one the call went
+ * to, or `-` where NCP chose (no regionCode).
+ */
+const TABLE_COLUMNS: TableColumn[] = [
   { title: 'FINISHED', width: 20, value: (o) => o.finishedAt.slice(0, 19).replace('T', ' ') },
   { title: 'STATUS', width: 9, value: (o) => o.status },
-  { title: 'API', width: 6, value: (o) => String((o.request as Record<string, unknown>).api) },
   {
-    title: 'INSTANCE',
-    width: 10,
-    value: (o) => String((o.request as Record<string, unknown>).instanceNo ?? ''),
+    title: 'REGION',
+    width: 6,
+    value: (o) => String((o.request as Record<string, unknown>).regionCode ?? '-'),
   },
-  {
-    title: 'FILE',
-    width: 16,
-    value: (o) => String((o.request as Record<string, unknown>).fileName ?? ''),
-  },
-  {
-    title: 'BUCKET',
-    width: 16,
-    value: (o) => String((o.request as Record<string, unknown>).bucketName ?? ''),
-  },
+  { title: 'JOB ID', width: 50, whole: true, value: (o) => o.jobId },
   { title: 'TRIES', width: 5, value: (o) => String(o.attempts) },
   { title: 'HTTP', width: 4, value: (o) => String(o.httpStatus ?? '-') },
   {
@@ -91,9 +95,10 @@ const TABLE_COLUMNS: { title: string; width: number; value: (o: Outcome) => stri
 function tableRow(cells: string[]): string {
   return cells
     .map((cell, i) => {
-      const width = TABLE_COLUMNS[i]?.width ?? 0;
-      if (width === 0) return cell;
-      return cell.length > width ? `${cell.slice(0, width - 1)}…` : cell.padEnd(width);
+      const column = TABLE_COLUMNS[i];
+      const width = column?.width ?? 0;
+      if (width === 0 || cell.length <= width) return cell.padEnd(width);
+      return column?.whole ? cell : `${cell.slice(0, width - 1)}…`;
     })
     .join(' ')
     .trimEnd();

@@ -41,8 +41,8 @@ export const registerResults: Register = (program, io) => {
         if (!flags.follow) return;
         const stop = new AbortController();
         const onSignal = () => stop.abort();
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
+        (io.signals ?? process).once('SIGINT', onSignal);
+        (io.signals ?? process).once('SIGTERM', onSignal);
         try {
           for await (const outcome of ledger.followExportOutcomes(
             filter,
@@ -53,8 +53,8 @@ export const registerResults: Register = (program, io) => {
             writer.write(outcome);
           }
         } finally {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
+          (io.signals ?? process).off('SIGINT', onSignal);
+          (io.signals ?? process).off('SIGTERM', onSignal);
         }
       });
     });

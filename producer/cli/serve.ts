@@ -3,10 +3,10 @@
  * (API_TOKEN or API_TOKEN_FILE) it refuses to start, unless told `--no-auth` and bound to
  * loopback.
  */
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { CliError, type CliIo, EXIT } from '../../cli/context.ts';
 import type { Register } from '../../cli/main.ts';
+import { packageVersion } from '../../cli/version.ts';
 import {
   type HttpConfig,
   loadExportRegion,
@@ -16,9 +16,7 @@ import {
   loadRedisConfig,
   loadReportConfig,
 } from '../../shared/config.ts';
-import { createLogger } from '../../shared/logger.ts';
 import { describeRedis } from '../../shared/redis.ts';
-import { buildHttpApp } from '../http/app.ts';
 import { ExportProducer } from '../producer.ts';
 
 export const registerServe: Register = (program, io, setExitCode) => {
@@ -68,6 +66,11 @@ export async function startService(io: CliIo, options: { auth: boolean }): Promi
   const policy = loadJobPolicy(io.env);
   const report = loadReportConfig(io.env);
   checkAuth(http, options.auth);
+  // The HTTP stack (Fastify, bull-board) is loaded by `serve` only: other commands start faster.
+  const [{ createLogger }, { buildHttpApp }] = await Promise.all([
+    import('../../shared/logger.ts'),
+    import('../http/app.ts'),
+  ]);
   const logger = createLogger(loadLogConfig(io.env), 'ncp-cache-export-serve', io.stdout);
   const producer = await ExportProducer.connect({
     redis,
@@ -82,7 +85,7 @@ export async function startService(io: CliIo, options: { auth: boolean }): Promi
       prefix: redis.prefix,
       http,
       logger,
-      version: version(),
+      version: packageVersion(),
       staleAfterMs: report.staleAfterMs,
     });
     await app.listen({ port: http.port, host: http.host });
@@ -131,20 +134,4 @@ export async function runServe(
     signals.on('SIGTERM', stop);
     signals.on('SIGINT', stop);
   });
-}
-
-/** The package version, from package.json beside the source or the build. */
-function version(): string {
-  for (const path of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'ncp-cache-export' && pkg.version) return pkg.version;
-    } catch {
-      // not there: try the next place
-    }
-  }
-  return '0.0.0';
 }

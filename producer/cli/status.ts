@@ -1,9 +1,12 @@
-import { writeLine } from '../../cli/context.ts';
+import { type CliIo, writeLine } from '../../cli/context.ts';
 import type { Register } from '../../cli/main.ts';
 import { loadRedisConfig } from '../../shared/config.ts';
 import { delay } from '../../shared/delay.ts';
+import { describeRedis } from '../../shared/redis.ts';
+import type { ExportProducer } from '../producer.ts';
 import { pending, readStatus, type StatusSnapshot } from '../status.ts';
-import { withProducer } from './common.ts';
+import { isRedisUnreachable, withProducer } from './common.ts';
+import { parseInteger } from './filters.ts';
 
 interface StatusFlags {
   json?: boolean;
@@ -17,33 +20,60 @@ export const registerStatus: Register = (program, io) => {
     .description('counts per state, the rate being achieved, throttling, recent errors')
     .option('--json', 'print one JSON object (one per line with --watch)')
     .option('--watch', 'refresh until the queue drains')
-    .option('--interval <ms>', 'refresh interval for --watch', '1000')
+    .option('--interval <ms>', 'refresh interval for --watch, 100 to 3600000', '1000')
     .action(async (flags: StatusFlags) => {
+      const intervalMs = parseInteger('--interval', flags.interval, 100, 3_600_000);
       const prefix = loadRedisConfig(io.env).prefix;
       await withProducer(io, async (producer) => {
+        const signals = io.signals ?? process;
         const stop = new AbortController();
         const onSignal = () => stop.abort();
-        process.once('SIGINT', onSignal);
+        signals.once('SIGINT', onSignal);
         try {
           let first: StatusSnapshot | undefined;
           for (;;) {
-            const snapshot = await readStatus(producer, prefix);
-            first ??= snapshot;
-            if (flags.json) writeLine(io.stdout, JSON.stringify(snapshot));
-            else {
-              if (flags.watch && io.stdout.isTTY) io.stdout.write('\x1b[H\x1b[2J');
-              io.stdout.write(renderStatus(snapshot, flags.watch ? first : undefined));
+            const snapshot = await readSnapshot(io, producer, prefix, flags.watch ?? false);
+            if (snapshot) {
+              first ??= snapshot;
+              if (flags.json) writeLine(io.stdout, JSON.stringify(snapshot));
+              else {
+                if (flags.watch && io.stdout.isTTY) io.stdout.write('\x1b[H\x1b[2J');
+                io.stdout.write(renderStatus(snapshot, flags.watch ? first : undefined));
+              }
             }
-            if (!flags.watch || pending(snapshot) === 0 || stop.signal.aborted) return;
-            await delay(Number(flags.interval) || 1000, stop.signal).catch(() => {});
+            if (!flags.watch || (snapshot && pending(snapshot) === 0) || stop.signal.aborted)
+              return;
+            await delay(intervalMs, stop.signal).catch(() => {});
             if (stop.signal.aborted) return;
           }
         } finally {
-          process.off('SIGINT', onSignal);
+          signals.off('SIGINT', onSignal);
         }
       });
     });
 };
+
+/**
+ * One snapshot; with --watch, Redis being unreachable is said on stderr and answered with
+ * undefined, so the watch goes on and recovers when Redis is back (the connection reconnects).
+ */
+async function readSnapshot(
+  io: CliIo,
+  producer: ExportProducer,
+  prefix: string,
+  watch: boolean,
+): Promise<StatusSnapshot | undefined> {
+  try {
+    return await readStatus(producer, prefix);
+  } catch (error) {
+    if (!watch || !isRedisUnreachable(error, producer)) throw error;
+    writeLine(
+      io.stderr,
+      `Redis unreachable at ${describeRedis(loadRedisConfig(io.env))} (${(error as Error).message}), retrying`,
+    );
+    return undefined;
+  }
+}
 
 export function renderStatus(s: StatusSnapshot, start?: StatusSnapshot): string {
   const e = s.exports;

@@ -21,7 +21,7 @@ import {
   RESULTS_QUEUE,
 } from '../contract.ts';
 import type { DiscoveryOutcome } from '../discovery-contract.ts';
-import { metricFields, metricsKey } from '../metrics.ts';
+import { metricFields, metricsKey } from '../metric-fields.ts';
 import type { RedisClient } from '../redis.ts';
 import {
   followRecords,

@@ -30,6 +30,8 @@ export interface NcpClientOptions {
   dispatcher?: Dispatcher;
   /** Clock for the signature timestamp and `Retry-After` dates. @defaultValue `Date.now` */
   now?: () => number;
+  /** Service codes that mean "busy, try again". @defaultValue `1000` only */
+  retryableCodes?: ReadonlySet<string> | undefined;
 }
 
 /** Per-call options. */
@@ -58,6 +60,7 @@ export class NcpClient {
   readonly #accessKey: string;
   readonly #secretKey: string;
   readonly #format: 'json' | 'xml';
+  readonly #retryableCodes: ReadonlySet<string> | undefined;
   readonly #timeoutMs: number;
   readonly #maxBytes: number;
   readonly #defaultRegion: string | undefined;
@@ -80,6 +83,7 @@ export class NcpClient {
     this.#timeoutMs = options.timeoutMs;
     this.#maxBytes = options.maxResponseBytes;
     this.#defaultRegion = options.defaultRegion || undefined;
+    this.#retryableCodes = options.retryableCodes;
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher = (options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000 })).compose(
       sentHook,
@@ -155,6 +159,7 @@ export class NcpClient {
       headers: responseHeaders,
       body,
       now: this.#now(),
+      retryableCodes: this.#retryableCodes,
     });
     if (!parsed.ok) throw this.#redacted(parsed.error, headers[SIGNATURE_HEADER]);
     return parsed.response;
@@ -239,6 +244,7 @@ export function createNcpClient(
     timeoutMs: config.timeoutMs,
     maxResponseBytes: config.maxResponseBytes,
     defaultRegion: config.region,
+    retryableCodes: config.retryableCodes,
     ...overrides,
   });
 }

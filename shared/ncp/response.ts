@@ -36,7 +36,18 @@ export interface NcpAnswer {
   body: string;
   /** When the answer arrived (ms since epoch): the reference for an HTTP-date `Retry-After`. */
   now: number;
+  /**
+   * Service codes (`returnCode`) that mean "busy, try again": kind `server`, retried.
+   * @defaultValue {@link DEFAULT_RETRYABLE_CODES}
+   */
+  retryableCodes?: ReadonlySet<string> | undefined;
 }
+
+/**
+ * Service codes retried by default: `1000`, NCP's documented "try again later". Which other
+ * Cloud DB for Cache codes are transient is not published; NCP_RETRYABLE_CODES adds them.
+ */
+export const DEFAULT_RETRYABLE_CODES: ReadonlySet<string> = new Set(['1000']);
 
 export type ParsedNcpResponse =
   | { ok: true; response: NcpResponse }
@@ -91,9 +102,10 @@ const GATEWAY_KINDS: Readonly<Record<string, ErrorKind>> = {
 /**
  * Classifies one answer: a success, or an {@link NcpError} whose `kind` says what to do next.
  *
- * HTTP 429 → `throttled`; service code `1000` (any status) → `server`; 401/403 → `auth`;
- * 5xx → `server`; other 4xx → `invalid`. On 2xx the body decides: returnCode `"0"` is a
- * success, `1000` → `server`, another code → `invalid`, an unreadable body → `protocol`.
+ * HTTP 429 → `throttled`; a retryable service code (`1000` and NCP_RETRYABLE_CODES, any
+ * status) → `server`; 401/403 → `auth`; 5xx → `server`; other 4xx → `invalid`. On 2xx the body
+ * decides: returnCode `"0"` is a success, a retryable code → `server`, another code →
+ * `invalid`, an unreadable body → `protocol`.
  * A non-2xx answer is classified by its status even when its body is unreadable (a proxy's
  * HTML 502 page is still a server error).
  */
@@ -113,7 +125,8 @@ export function parseNcpResponse(answer: NcpAnswer): ParsedNcpResponse {
     };
   }
   const bodyCode = shape.type === 'none' || shape.code === '0' ? undefined : shape.code;
-  const { kind, code } = classify(httpStatus, shape, bodyCode);
+  const retryable = answer.retryableCodes ?? DEFAULT_RETRYABLE_CODES;
+  const { kind, code } = classify(httpStatus, shape, bodyCode, retryable);
   const clock = kind === 'auth' ? clockSkewHint(answer) : '';
   return {
     ok: false,
@@ -149,7 +162,9 @@ function classify(
   status: number,
   shape: Shape,
   bodyCode: string | undefined,
+  retryable: ReadonlySet<string>,
 ): { kind: ErrorKind; code: string } {
+  const busy = bodyCode !== undefined && retryable.has(bodyCode);
   const code = bodyCode ?? `HTTP_${status}`;
   if (isSuccessStatus(status)) {
     switch (shape.type) {
@@ -159,11 +174,11 @@ function classify(
         return { kind: (bodyCode && GATEWAY_KINDS[bodyCode]) || 'invalid', code };
       default:
         if (bodyCode === undefined) return { kind: 'protocol', code: 'MISSING_RETURN_CODE' };
-        return { kind: bodyCode === '1000' ? 'server' : 'invalid', code };
+        return { kind: busy ? 'server' : 'invalid', code };
     }
   }
   if (status === 429) return { kind: 'throttled', code };
-  if (shape.type !== 'gateway' && bodyCode === '1000') return { kind: 'server', code };
+  if (shape.type !== 'gateway' && busy) return { kind: 'server', code };
   if (status === 401 || status === 403) return { kind: 'auth', code };
   if (status >= 500 && status <= 599) return { kind: 'server', code };
   if (status >= 400 && status <= 499) return { kind: 'invalid', code };

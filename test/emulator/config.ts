@@ -108,7 +108,7 @@ export function applyPatch(current: RuntimeSettings, patch: EmulatorPatch): Runt
  * @throws EmulatorConfigError naming every bad option
  */
 export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
-  const { port, host, windowMs, random, seed: _seed, ...patch } = options;
+  const { port, host, windowMs, random, seed: _seed, objectStorage: _storage, ...patch } = options;
   const start = startSchema.safeParse({ port, host, windowMs, random });
   if (!start.success) throw configError('EmulatorOptions', start.error);
   const initial: RuntimeSettings = {

@@ -23,7 +23,7 @@ import {
 import { findRoute } from './routes.ts';
 import { quote, serviceError } from './service-errors.ts';
 import { authenticate } from './signature.ts';
-import type { RetryAfterMode } from './types.ts';
+import type { AcceptedExport, RetryAfterMode } from './types.ts';
 
 /** What the gateway works with; `settings()` is read once per request, on arrival. */
 export interface GatewayContext {
@@ -34,6 +34,8 @@ export interface GatewayContext {
   random: () => number;
   /** Aborted when the emulator closes. */
   lifetime: AbortSignal;
+  /** Hears every accepted export (the Object Storage stand-in lands it). */
+  onAccepted?: (accepted: AcceptedExport) => void;
 }
 
 /** Handles one request outside the admin routes. Never rejects for client behaviour. */
@@ -142,8 +144,11 @@ export async function handleApiRequest(
     ctx.recorder.count('invalid');
     return reply(renderServiceError(format.format, result.error));
   }
-  if (result.accepted)
-    ctx.recorder.accept({ ...result.accepted, at: Date.now() }, performance.now());
+  if (result.accepted) {
+    const accepted = { ...result.accepted, at: Date.now() };
+    ctx.recorder.accept(accepted, performance.now());
+    ctx.onAccepted?.(accepted);
+  }
   return reply(renderService(format.format, 200, action.responseRoot, result.value));
 }
 

@@ -1,7 +1,8 @@
 /**
  * The sandbox: `npm run sandbox -- --port 8080 --rate 10 --fault http503=0.1 …`.
- * Prints one line with the URL and the access keys (never a secret), runs until SIGINT or
- * SIGTERM, then closes every connection and exits.
+ * Prints one line with the URL and the key pairs (test keys of the seed: the secret too, so a
+ * client can be pointed at it), runs until SIGINT or SIGTERM, then closes every connection and
+ * exits.
  */
 import { CliUsageError, parseSandboxArgs, USAGE } from './cli-args.ts';
 import { EmulatorConfigError } from './config.ts';
@@ -27,10 +28,12 @@ async function main(argv: string[]): Promise<void> {
     latencyMs: args.latencyMs,
     clockOffsetMs: args.clockOffsetMs,
   });
-  const keys = seed.credentials.map((c) => c.accessKey).join(', ');
+  const keys = seed.credentials
+    .map((c) => `access key ${c.accessKey}, secret key ${c.secretKey}`)
+    .join('; ');
   const limit = args.rateLimit === null ? 'no rate limit' : `rate limit ${args.rateLimit}/s`;
   console.log(
-    `NCP emulator listening on ${emulator.url} (access key ${keys}; ${seed.instances.length} instances, ${seed.buckets.length} buckets; ${limit})`,
+    `NCP emulator listening on ${emulator.url} (${keys}; ${seed.instances.length} instances, ${seed.buckets.length} buckets; ${limit})`,
   );
   const stop = (signal: NodeJS.Signals): void => {
     setTimeout(() => {

@@ -9,10 +9,11 @@ import { Catalog } from './catalog.ts';
 import { applyPatch, parsePatch, resolveOptions } from './config.ts';
 import { FaultPlan } from './faults.ts';
 import { handleApiRequest } from './gateway.ts';
+import { startObjectStorage } from './object-storage/server.ts';
 import { Recorder } from './recorder.ts';
 import { GATEWAY_ERRORS, renderGatewayError } from './responses.ts';
 import { parseSeed } from './seed.ts';
-import type { Emulator, EmulatorOptions, EmulatorPatch } from './types.ts';
+import type { AcceptedExport, Emulator, EmulatorOptions, EmulatorPatch } from './types.ts';
 
 /**
  * Starts an emulator and resolves once it listens.
@@ -36,6 +37,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     reset: () => recorder.reset(),
   };
+  const storage = options.objectStorage
+    ? await startObjectStorage({
+        buckets: options.seed.buckets,
+        credentials: options.seed.credentials,
+        host: resolved.host,
+        port: options.objectStorage.port ?? 0,
+        landing: options.objectStorage,
+        random: resolved.random,
+      })
+    : undefined;
   const gateway = {
     catalog,
     recorder,
@@ -43,6 +54,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     settings: () => settings,
     random: resolved.random,
     lifetime: lifetime.signal,
+    onAccepted: storage
+      ? (accepted: AcceptedExport) => {
+          const backup = catalog
+            .instance(accepted.api, accepted.instanceNo)
+            ?.backups.find((b) => b.fileName === accepted.fileName);
+          storage.land({ ...accepted, size: backup?.backupSize ?? 1 }, accepted.at);
+        }
+      : undefined,
   };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -69,6 +88,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       server.off('error', reject);
       resolve();
     });
+  }).catch(async (error: unknown) => {
+    await storage?.close();
+    throw error;
   });
   const { port } = server.address() as AddressInfo;
   const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
@@ -78,12 +100,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     url: `http://${host}:${port}`,
     port,
     ...control,
+    objectStorage: storage,
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve, reject) => {
         lifetime.abort();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
-      });
+      }).then(() => storage?.close());
       return closing;
     },
   };

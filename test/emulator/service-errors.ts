@@ -1,7 +1,9 @@
 /**
  * The service errors of the emulated Cloud DB for Cache API: one distinct `returnCode` per
- * cause. NCP does not publish these codes for this API; they are plausible stand-ins in NCP's
- * 7-digit style, except `1000`, NCP's documented transient "try again later" code.
+ * cause. Two are NCP's own: `1000`, the documented transient "try again later", and `5001017`
+ * (HTTP 400), what the Cloud DB services answer for an instance that does not exist or was
+ * deleted. NCP publishes no others for this API; the rest are plausible stand-ins in NCP's
+ * 7-digit style.
  */
 import type { ServiceError } from './responses.ts';
 
@@ -14,7 +16,7 @@ export const SERVICE_ERROR_CODES = {
   invalidParameterValue: '1007004',
   unsupportedContentType: '1007005',
   regionNotFound: '1007010',
-  instanceNotFound: '1007011',
+  instanceNotFound: '5001017',
   backupNotFound: '1007012',
   bucketNotFound: '1007013',
 } as const;

@@ -1,7 +1,9 @@
 /**
  * Public types of the NCP API gateway emulator: its options, its handle and what it records.
  */
+
 import type { ApiFamily } from '../../shared/contract.ts';
+import type { LandingSettings, ObjectStorage } from './object-storage/server.ts';
 import type { Seed } from './seed.ts';
 
 /** Every fault the emulator can inject, in the order their probability intervals are laid out. */
@@ -105,6 +107,11 @@ export interface EmulatorOptions {
    * @defaultValue 1000
    */
   windowMs?: number;
+  /**
+   * Runs the Object Storage stand-in beside the gateway, on a port of its own: each accepted
+   * export lands there as an object (see `object-storage/server.ts`). @defaultValue not run
+   */
+  objectStorage?: (LandingSettings & { port?: number }) | undefined;
 }
 
 /** What {@link Emulator.configure} may change while the emulator runs. */
@@ -158,6 +165,8 @@ export interface Emulator {
   stats(): EmulatorStats;
   /** Every accepted export, in order, duplicates included. */
   exports(): AcceptedExport[];
+  /** The Object Storage stand-in, when `objectStorage` was given. */
+  objectStorage?: ObjectStorage | undefined;
   /** Changes settings at run time; `faults` replaces the whole fault configuration. */
   configure(patch: EmulatorPatch): void;
   /** Clears stats, exports and sliding windows; keeps the seed and the configuration. */

@@ -27,11 +27,13 @@ export interface PrivateRedis {
   dispose(): Promise<void>;
 }
 
-export async function privateRedis(): Promise<PrivateRedis> {
+/** With `password`, the server requires it (after every restart too) and `url` carries it. */
+export async function privateRedis(options: { password?: string } = {}): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'ncp-redis-'));
   let child: ChildProcess | undefined;
-  const url = `redis://127.0.0.1:${port}`;
+  const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
+  const url = `redis://${auth}127.0.0.1:${port}`;
 
   const start = async () => {
     child = spawn(
@@ -49,6 +51,7 @@ export async function privateRedis(): Promise<PrivateRedis> {
         'yes',
         '--appendfsync',
         'always',
+        ...(options.password ? ['--requirepass', options.password] : []),
       ],
       { stdio: 'ignore' },
     );

@@ -91,9 +91,33 @@ describe('results, retry and status', () => {
     expect(again.stdout).toBe('');
     expect(again.stderr).toContain(`skipped ${failedId}: already re-run as ${failedId}~r1`);
 
-    const byId = await runCli(['retry', `${failedId}~r1`, 'no-such-job'], env);
+    const byId = await runCli(['retry', `${failedId}~r1`], env);
     expect(byId.stderr).toContain(`skipped ${failedId}~r1: it succeeded`);
-    expect(byId.stderr).toContain('skipped no-such-job: no outcome');
+  });
+
+  it('shows each run by its job id, with its region, in the table and the CSV', async () => {
+    const failedId = `vredis~KR~${a!.instanceNo}~SYSTEM~${request('').fileName}~${seed.buckets[0]}`;
+    const table = await runCli(['results', '--format', 'table', '--kind', 'server'], env);
+    const [header, ...rows] = table.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^FINISHED +STATUS +REGION JOB ID +TRIES HTTP RESULT$/);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(
+      new RegExp(`^\\S+ \\S+ +failed +KR +${failedId} +1 +503 +server/500: `),
+    );
+    const all = await runCli(['results', '--format', 'table'], env);
+    expect(all.stdout).toMatch(new RegExp(`succeeded KR +${failedId}~r1 +1 +200 `));
+    const csv = await runCli(['results', '--format', 'csv', '--status', 'succeeded'], env);
+    expect(csv.stdout).toContain(`\n${failedId}~r1,succeeded,vredis,KR,${a!.instanceNo},`);
+  });
+
+  it('refuses a retry naming a job id with no outcome, re-running nothing', async () => {
+    const failedId = `vredis~KR~999999~SYSTEM~${request('').fileName}~${seed.buckets[0]}`;
+    const run = await runCli(['retry', failedId, 'no-such-job'], env);
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toContain('retry: no outcome for no-such-job: not finished yet');
+    expect(await pipeline.producer.existingIds([`${failedId}~r1`], { records: true })).toEqual(
+      new Set(),
+    );
   });
 
   it('reports counts per state and recent errors', async () => {

@@ -31,9 +31,10 @@ describe('crash recovery', () => {
   });
 
   it('finishes every job with exactly one outcome after a SIGKILL', async () => {
-    await pipeline.producer.enqueue(requests);
-    const env = pipeline.workerEnv({ NCP_RATE_LIMIT: '40', WORKER_CONCURRENCY: '8' });
+    const env = pipeline.workerEnv({ NCP_RATE_LIMIT: '20', WORKER_CONCURRENCY: '8' });
     workers.push(await startWorkerProcess(env), await startWorkerProcess(env));
+    // Enqueued once both run, so the first cannot finish everything while the second starts.
+    await pipeline.producer.enqueue(requests);
 
     // Kill a worker while it runs jobs: once a few have finished and some are active.
     let inFlight = 0;

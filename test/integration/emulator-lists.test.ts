@@ -142,7 +142,7 @@ describe.each(['json', 'xml'] as const)('emulator list actions (%s)', (format) =
       { cloudRedisInstanceNo: krInstance, regionCode: 'SGN' },
     ]) {
       const error = await failure('vredis', 'getCloudRedisBackupDetailList', params);
-      expect(error).toMatchObject({ kind: 'invalid', code: '1007011' });
+      expect(error).toMatchObject({ kind: 'invalid', code: '5001017' });
     }
     const empty = await listAllInstances(caller('vredis'), 'vredis', {
       regionCode: 'KR',

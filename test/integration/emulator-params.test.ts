@@ -89,7 +89,7 @@ describe('emulator: service errors for bad parameters', () => {
   });
 
   it('refuses unknown instances, including another family or region', async () => {
-    const missing = { returnCode: '1007011' };
+    const missing = { returnCode: '5001017' };
     expect(await errorOf({ ...redis, cloudRedisInstanceNo: '999' })).toEqual({
       ...missing,
       returnMessage: 'Instance not found: cloudRedisInstanceNo "999" does not exist in region KR',
@@ -170,7 +170,7 @@ describe('emulator: service errors for bad parameters', () => {
       invalidParameterValue: '1007004',
       unsupportedContentType: '1007005',
       regionNotFound: '1007010',
-      instanceNotFound: '1007011',
+      instanceNotFound: '5001017',
       backupNotFound: '1007012',
       bucketNotFound: '1007013',
     });

@@ -88,7 +88,7 @@ describe('emulator: accepted exports', () => {
     expect(wrongRegion.status).toBe(400);
     expect(wrongRegion.body).toBe(
       xmlError(
-        '1007011',
+        '5001017',
         'Instance not found: cloudRedisInstanceNo &quot;1234522&quot; does not exist in region KR',
       ),
     );

@@ -33,7 +33,7 @@ describe.each(['json', 'xml'] as const)('NCP client against the emulator (%s)', 
       apiUrl: emulator.url,
       ...DEFAULT_CREDENTIALS,
       responseFormat: format,
-      timeoutMs: 300,
+      timeoutMs: 2000,
       maxResponseBytes: 64 * 1024,
     });
   });
@@ -70,7 +70,7 @@ describe.each(['json', 'xml'] as const)('NCP client against the emulator (%s)', 
     ['slow', { kind: 'timeout', code: 'TIMEOUT', httpStatus: undefined, retryable: true }],
     ['malformed', { kind: 'protocol', code: 'MALFORMED_BODY', httpStatus: 200, retryable: false }],
   ] as const)('classifies %s', async (fault, expected) => {
-    emulator.configure({ faults: { schedule: [fault], slowMs: 1000 } });
+    emulator.configure({ faults: { schedule: [fault], slowMs: 10_000 } });
     const error = await failure();
     expect({
       kind: error.kind,
@@ -109,7 +109,7 @@ describe.each(['json', 'xml'] as const)('NCP client against the emulator (%s)', 
       .catch((e: unknown) => e)) as NcpError;
     expect(unknown).toMatchObject({
       kind: 'invalid',
-      code: '1007011',
+      code: '5001017',
       httpStatus: 400,
       retryable: false,
     });

@@ -32,7 +32,18 @@ describe('NCP configuration', () => {
       responseFormat: 'json',
       timeoutMs: 10_000,
       maxResponseBytes: 4 * 1024 * 1024,
+      retryableCodes: new Set(['1000']),
     });
+  });
+
+  it('adds NCP_RETRYABLE_CODES to the codes retried, and names a bad item', () => {
+    const config = loadNcpConfig({ ...keys, NCP_RETRYABLE_CODES: ' 1007009, 25013 ' });
+    expect([...config.retryableCodes].sort()).toEqual(['1000', '1007009', '25013']);
+    const error = configError(() =>
+      loadNcpConfig({ ...keys, NCP_RETRYABLE_CODES: '1007009,,x y' }),
+    );
+    expect(error.variable).toBe('NCP_RETRYABLE_CODES');
+    expect(error.message).toContain('item 2');
   });
 
   it('names the missing key', () => {

@@ -241,7 +241,12 @@ describe('NcpClient.exportBackup', () => {
 
   it("falls back to the config's region via createNcpClient; leaves a lent dispatcher open", async () => {
     const { agent, sent, reply } = setup();
-    const config = { ...BASE, region: 'DEN', responseFormat: 'xml' as const };
+    const config = {
+      ...BASE,
+      region: 'DEN',
+      responseFormat: 'xml' as const,
+      retryableCodes: new Set(['1000']),
+    };
     const client = createNcpClient(config, { dispatcher: agent, now: () => T0 + 1 });
     reply(200, OK('exportBackupToObjectStorage'));
     await client.exportBackup(request({ backupTypeMode: 'MANUAL' }));

@@ -126,6 +126,29 @@ describe('parseNcpResponse: classification', () => {
     });
   });
 
+  it('retries the service codes it is told are transient, and only those', () => {
+    const busy = parseNcpResponse({
+      action: ACTION,
+      httpStatus: 400,
+      headers: {},
+      body: service('1007009', 'operation in progress'),
+      now: NOW,
+      retryableCodes: new Set(['1000', '1007009']),
+    });
+    expect(busy.ok ? undefined : [busy.error.kind, busy.error.retryable]).toEqual(['server', true]);
+    // Told nothing, 1007009 is permanent and 1000 stays transient.
+    expect(failure(400, service('1007009', 'x')).kind).toBe('invalid');
+    const told = parseNcpResponse({
+      action: ACTION,
+      httpStatus: 500,
+      headers: {},
+      body: service('1000', 'later'),
+      now: NOW,
+      retryableCodes: new Set(['5001017']),
+    });
+    expect(told.ok ? undefined : told.error.kind).toBe('server');
+  });
+
   it('reads a service error in XML, and the responseCode spelling', () => {
     const xml = failure(
       400,

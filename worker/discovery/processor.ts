@@ -42,7 +42,7 @@ export interface DiscoveryExporter {
   /** The job id `enqueue` would give the request. */
   jobId(request: ExportRequest): string;
   enqueue(requests: readonly ExportRequest[]): Promise<EnqueuedExport[]>;
-  /** Which of `jobIds` exist as export jobs. */
+  /** Which of the exports (by their first run's id) an enqueue would add nothing for. */
   existing(jobIds: readonly string[]): Promise<Set<string>>;
 }
 

@@ -66,7 +66,7 @@ export function startDiscoveryWorker(options: DiscoveryWorkerOptions): Discovery
   const exporter: DiscoveryExporter = {
     jobId: exportJobId,
     enqueue: async (requests) => (await connectProducer()).enqueueValid(requests),
-    existing: async (jobIds) => (await connectProducer()).existingIds(jobIds),
+    existing: async (jobIds) => (await connectProducer()).duplicates(jobIds),
   };
 
   const processor = createDiscoveryProcessor({
