@@ -2,7 +2,7 @@
  * Scenario 4, enqueue: `bulk FILE.csv` (the CLI, in its own process) against the reference in
  * `reference-enqueue.ts` (raw addBulk of the same jobs), on 100,000 and 1,000,000 rows, in turn
  * (A B, B A, ...). Rows per second including process start (goal ≥ 0.8 of the reference), and
- * peak RSS (goal: flat, the million rows well under ten times the 100,000).
+ * peak RSS (goal: flat, the million rows well under ten times the 100,000, and under 200 MB).
  */
 
 import { once } from 'node:events';
@@ -194,6 +194,16 @@ function summarize(
       ratio: peak(large) / peak(small),
       ratioDigits: 2,
       goal: atMost(1.5),
+    });
+    // Issue 14: under 200 MB (10^6 bytes) of RSS at any size; checked on the largest run.
+    rows.push({
+      scenario: '4 enqueue',
+      figure: `bulk peak RSS in MB, ${format(large)} rows`,
+      measured: mib(peak(large)),
+      reference: 'goal: under 200 MB at any size',
+      ratio: peak(large) / 1e6,
+      ratioDigits: 1,
+      goal: atMost(200),
     });
   }
   notes.push(

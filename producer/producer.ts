@@ -49,6 +49,12 @@ export interface ProducerOptions {
    * reject on their own; these are only for logging. @defaultValue ignore them
    */
   onError?: (error: Error) => void;
+  /**
+   * For commands that only read (`status`, `results`): the queues do not write their meta hash
+   * (BullMQ's version stamp), so reading under a mistyped QUEUE_PREFIX leaves nothing behind.
+   * @defaultValue false
+   */
+  readOnly?: boolean;
 }
 
 export class ExportProducer {
@@ -64,11 +70,17 @@ export class ExportProducer {
   private constructor(connection: RedisClient, options: ProducerOptions) {
     this.redis = connection;
     this.options = options;
-    this.queue = new Queue(EXPORT_QUEUE, { connection, prefix: options.redis.prefix });
+    const skipMetasUpdate = options.readOnly ?? false;
+    this.queue = new Queue(EXPORT_QUEUE, {
+      connection,
+      prefix: options.redis.prefix,
+      skipMetasUpdate,
+    });
     this.ledger = new Ledger({
       connection,
       prefix: options.redis.prefix,
       policy: options.policy,
+      readOnly: skipMetasUpdate,
     });
     this.runs = new ExportRuns(connection, options.redis.prefix);
     const onError = options.onError ?? (() => {});

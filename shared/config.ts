@@ -5,8 +5,13 @@
  * that never calls NCP does not need NCP credentials. Every error names the variable at fault.
  */
 import { readFileSync } from 'node:fs';
-import { DEFAULTS, NCP_SITE_REGIONS, NCP_SITES, type NcpSite } from './defaults.ts';
-import { DEFAULT_RETRYABLE_CODES } from './ncp/response.ts';
+import {
+  DEFAULT_RETRYABLE_CODES,
+  DEFAULTS,
+  NCP_SITE_REGIONS,
+  NCP_SITES,
+  type NcpSite,
+} from './defaults.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -200,10 +205,7 @@ export function loadRedisConfig(env: Env = process.env): RedisConfig {
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
     throw new ConfigError('REDIS_URL', `has scheme ${parsed.protocol}, expected redis: or rediss:`);
   }
-  const prefix = env.QUEUE_PREFIX?.trim() || DEFAULTS.queuePrefix;
-  if (prefix.includes(':')) {
-    throw new ConfigError('QUEUE_PREFIX', 'must not contain ":" (BullMQ adds its own)');
-  }
+  const prefix = queuePrefix(env);
   const config: RedisConfig = { url, prefix };
   const username = env.REDIS_USERNAME?.trim();
   if (username) config.username = username;
@@ -259,7 +261,7 @@ export function loadHttpConfig(env: Env = process.env): HttpConfig {
   return {
     port: integer(env, 'PORT', DEFAULTS.httpPort, { min: 0, max: 65_535 }),
     host: env.HOST?.trim() || DEFAULTS.httpHost,
-    apiToken: optionalSecret(env, 'API_TOKEN'),
+    apiToken: apiToken(env),
     bodyLimitBytes: integer(env, 'HTTP_BODY_LIMIT_BYTES', DEFAULTS.httpBodyLimitBytes, {
       min: 1024,
     }),
@@ -443,12 +445,78 @@ function apiUrl(env: Env): string {
     throw new ConfigError('NCP_API_URL', `"${value}" is not a URL`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError('NCP_API_URL', `has scheme ${url.protocol}, expected https:`);
+    throw new ConfigError(
+      'NCP_API_URL',
+      `has scheme ${url.protocol}, expected https: (or http: for a loopback host such as http://127.0.0.1:8080, e.g. the emulator)`,
+    );
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw new ConfigError(
+      'NCP_API_URL',
+      `is plain http: on ${url.hostname}; use https: (plain http: only for a loopback host: localhost, 127.x.x.x, [::1])`,
+    );
   }
   if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
     throw new ConfigError('NCP_API_URL', 'must be scheme, host and port only (no path or query)');
   }
   return url.origin;
+}
+
+/** localhost, 127.0.0.0/8 and ::1: a plain-HTTP API URL on these never leaves the machine. */
+function isLoopback(hostname: string): boolean {
+  return (
+    hostname === 'localhost' ||
+    hostname === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  );
+}
+
+/**
+ * QUEUE_PREFIX: letters, digits, `_`, `-` and `.`, with at most one hash tag `{...}` (non-empty,
+ * of the same characters) anywhere in it. BullMQ adds `:` itself; a stray brace would make Redis
+ * Cluster hash a different part of each key.
+ */
+const PREFIX = /^[\w.-]*(\{[\w.-]+\}[\w.-]*)?$/;
+const PREFIX_MAX = 64;
+
+function queuePrefix(env: Env): string {
+  const prefix = env.QUEUE_PREFIX?.trim() || DEFAULTS.queuePrefix;
+  if (prefix.includes(':')) {
+    throw new ConfigError('QUEUE_PREFIX', 'must not contain ":" (BullMQ adds its own)');
+  }
+  if (prefix.length > PREFIX_MAX) {
+    throw new ConfigError(
+      'QUEUE_PREFIX',
+      `is ${prefix.length} characters long, at most ${PREFIX_MAX}`,
+    );
+  }
+  if (!PREFIX.test(prefix)) {
+    const braces = /[{}]/.test(prefix);
+    throw new ConfigError(
+      'QUEUE_PREFIX',
+      `is "${prefix}": ${
+        braces
+          ? 'a hash tag must be one balanced, non-empty {...} such as {ncp}'
+          : 'use letters, digits, "_", "-", "." and at most one hash tag such as {ncp}'
+      }`,
+    );
+  }
+  return prefix;
+}
+
+/** The shortest API_TOKEN accepted: a short token is guessed by brute force. */
+export const API_TOKEN_MIN_LENGTH = 16;
+
+function apiToken(env: Env): string | undefined {
+  const token = optionalSecret(env, 'API_TOKEN');
+  if (token !== undefined && token.length < API_TOKEN_MIN_LENGTH) {
+    const from = env.API_TOKEN_FILE ? 'API_TOKEN_FILE' : 'API_TOKEN';
+    throw new ConfigError(
+      from,
+      `the token is ${token.length} characters long, at least ${API_TOKEN_MIN_LENGTH} are needed (e.g. openssl rand -hex 24)`,
+    );
+  }
+  return token;
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {

@@ -19,6 +19,12 @@ export const NCP_SITE_REGIONS = {
   fin: 'FKR',
 } as const satisfies Record<NcpSite, string>;
 
+/**
+ * Service codes retried by default: `1000`, NCP's documented "try again later". Which other
+ * Cloud DB for Cache codes are transient is not published; NCP_RETRYABLE_CODES adds them.
+ */
+export const DEFAULT_RETRYABLE_CODES: ReadonlySet<string> = new Set(['1000']);
+
 export const DEFAULTS = {
   responseFormat: 'json',
   timeoutMs: 10_000,

@@ -1,9 +1,10 @@
 import type { FieldIssue } from '../../shared/contract.ts';
+import { DuplicateKeyError, formatJsonPath, parseStrictJson } from '../strict-json.ts';
 import { csvCells } from './csv-cells.ts';
 import { type CsvColumn, parseCsvHeader } from './csv-header.ts';
 import { BulkFileError } from './errors.ts';
 import { type SplitRecord, splitLines } from './line-splitter.ts';
-import { type BulkRow, rowError, tooLong, validateRow } from './row.ts';
+import { type BulkRow, duplicateKeyIssue, rowError, tooLong, validateRow } from './row.ts';
 
 const SWALLOWED = 'so the rest of the input was read as part of it';
 
@@ -14,8 +15,9 @@ const SWALLOWED = 'so the rest of the input was read as part of it';
  * field out (so its default applies), and the `meta` cell holds a JSON object. Blank rows and rows
  * of empty cells (`,,,` as spreadsheets write them) are skipped.
  *
- * Row errors (reading goes on): a wrong number of cells, broken quoting, a `meta` cell that is not
- * JSON, an invalid request, a row longer than `maxRowBytes`.
+ * Row errors (reading goes on): a wrong number of cells, broken quoting within a row, a `meta` cell
+ * that is not JSON or names a key twice, an invalid request, a row longer than `maxRowBytes`.
+ * A quoted cell that is never closed swallows the rest of the input: a {@link BulkFileError}.
  */
 export async function* readCsv(
   text: AsyncIterable<string>,
@@ -65,7 +67,8 @@ function toRow(
     return tooLong(line, maxRowBytes, ' (a quote that is never closed can cause this)');
   }
   if (record.kind === 'unclosed-quote') {
-    return rowError(line, `a quoted cell in this row is never closed, ${SWALLOWED}`);
+    // Every later line was read as part of this cell: no row after it can be judged.
+    throw new BulkFileError(line, `a quoted cell in this row is never closed, ${SWALLOWED}`);
   }
   const result = csvCells(record.text);
   if (!result.ok) return rowError(line, result.message);
@@ -88,8 +91,12 @@ function toRow(
       return;
     }
     try {
-      data.meta = JSON.parse(cell);
-    } catch {
+      data.meta = parseStrictJson(cell);
+    } catch (error) {
+      if (error instanceof DuplicateKeyError) {
+        issues.push(duplicateKeyIssue(formatJsonPath(['meta', ...error.path])));
+        return;
+      }
       issues.push({
         field: 'meta',
         message: 'must be a JSON object such as {"ticket":"OPS-12"}; this cell is not valid JSON',

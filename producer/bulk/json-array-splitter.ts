@@ -18,6 +18,8 @@ const ARRAY = 'an array of export requests ([{...}, ...])';
 /** The text of one top-level array element, or `undefined` when it is longer than the limit. */
 export interface ArrayElement {
   line: number;
+  /** 1-based position in the array. */
+  item: number;
   text: string | undefined;
 }
 
@@ -44,6 +46,7 @@ export class JsonArraySplitter {
   #inString = false;
   #escaped = false;
   #afterComma = false;
+  #items = 0;
 
   constructor(options: { maxRowBytes: number }) {
     this.#buffer = new RowBuffer(options.maxRowBytes);
@@ -196,7 +199,8 @@ export class JsonArraySplitter {
     this.#buffer.append(tail);
     this.#state = 'after';
     this.#lastLine = this.#line;
-    return { line: this.#elementLine, text: this.#buffer.take(false) };
+    this.#items++;
+    return { line: this.#elementLine, item: this.#items, text: this.#buffer.take(false) };
   }
 }
 

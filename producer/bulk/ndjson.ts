@@ -1,10 +1,13 @@
+import { BulkFileError } from './errors.ts';
 import { splitLines } from './line-splitter.ts';
-import { type BulkRow, parseJsonRow, tooLong } from './row.ts';
+import { type BulkRow, parseJsonRow } from './row.ts';
 
 /**
  * Reads NDJSON (JSON Lines): one export request object per line. Blank lines are skipped.
- * Nothing here is fatal: a line that is not JSON, not an object, not a valid request or longer
- * than `maxRowBytes` is a row error for that line, and reading goes on with the next line.
+ * A line that is not JSON, not an object or not a valid request is a row error for that line,
+ * and reading goes on with the next line. A line longer than `maxRowBytes` throws a
+ * {@link BulkFileError}: it is not a row that can be judged (its text is never held), and it
+ * usually means the input is not one object per line at all (a pretty-printed or `jq -c` array).
  */
 export async function* readNdjson(
   text: AsyncIterable<string>,
@@ -12,7 +15,10 @@ export async function* readNdjson(
 ): AsyncGenerator<BulkRow> {
   for await (const record of splitLines(text, { maxRowBytes, quotes: false })) {
     if (record.kind !== 'text') {
-      yield tooLong(record.line, maxRowBytes);
+      throw new BulkFileError(
+        record.line,
+        `this line is longer than ${maxRowBytes} bytes, the most one NDJSON line may have; is the input one JSON object per line? (a JSON array needs --format json)`,
+      );
     } else if (record.text.trim() !== '') {
       yield parseJsonRow(record.line, record.text);
     }

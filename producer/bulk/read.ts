@@ -12,7 +12,8 @@ export type { BulkRow } from './row.ts';
 export interface ReadBulkOptions {
   /**
    * The most UTF-8 bytes one row may have (a CSV record, an NDJSON line, a JSON array element),
-   * line end not counted. A longer row is a row error; its text is never held.
+   * line end not counted. A longer row is a row error (in NDJSON, a file error); its text is
+   * never held.
    * @defaultValue 65536 (64 KiB)
    */
   maxRowBytes?: number;
@@ -31,7 +32,8 @@ const DEFAULT_MAX_ROW_BYTES = 64 * 1024;
  * Problems of one row come out as rows with `ok: false`, naming the line the row starts on and
  * the fields (field `''` for the row as a whole), and reading goes on. Problems of the input as a
  * whole throw a `BulkFileError` with the line: invalid UTF-8 (any format); a missing or bad CSV
- * header; JSON that is not one well-formed array. A leading UTF-8 byte order mark is ignored;
+ * header; a CSV quote never closed; JSON that is not one well-formed array; an NDJSON line longer
+ * than `maxRowBytes`. Those make the rest of the input unreadable, so no row of it can be trusted. A leading UTF-8 byte order mark is ignored;
  * lines may end in LF or CRLF.
  */
 export function readBulk(

@@ -1,14 +1,16 @@
 import { type ExportRequest, type FieldIssue, parseExportRequest } from '../../shared/contract.ts';
+import { DuplicateKeyError, formatJsonPath, parseStrictJson } from '../strict-json.ts';
 import { printable } from './printable.ts';
 
 /**
  * One row of a bulk input: a valid export request, or the reasons it is not one. `line` is the
  * 1-based line where the row starts. Issues with field `''` concern the row as a whole (not JSON,
- * not an object, wrong number of CSV cells, too long).
+ * not an object, wrong number of CSV cells, too long). In a JSON array, a bad row also has `item`,
+ * its 1-based position in the array, since several items may start on one line (`jq -c`).
  */
 export type BulkRow =
   | { line: number; ok: true; request: ExportRequest }
-  | { line: number; ok: false; issues: FieldIssue[] };
+  | { line: number; item?: number; ok: false; issues: FieldIssue[] };
 
 /** A row that failed as a whole. */
 export function rowError(line: number, message: string): BulkRow {
@@ -35,15 +37,29 @@ export function validateRow(line: number, data: unknown, extra: FieldIssue[] = [
   return { line, ok: false, issues };
 }
 
-/** Parses one row of JSON text: the row error when it is not JSON, else the validated row. */
+/**
+ * Parses one row of JSON text: the row error when it is not JSON or names a key twice, else the
+ * validated row.
+ */
 export function parseJsonRow(line: number, text: string): BulkRow {
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = parseStrictJson(text);
   } catch (error) {
+    if (error instanceof DuplicateKeyError) {
+      return { line, ok: false, issues: [duplicateKeyIssue(formatJsonPath(error.path))] };
+    }
     return rowError(line, `not valid JSON: ${(error as Error).message}`);
   }
   return validateRow(line, data);
+}
+
+const DUPLICATE_KEY =
+  'appears twice in the same object; JSON would keep only the last value, so remove one';
+
+/** The issue for a key that appears twice, at `field` (its dotted path). */
+export function duplicateKeyIssue(field: string): FieldIssue {
+  return { field: printable(field), message: DUPLICATE_KEY };
 }
 
 function describe(value: unknown): string {

@@ -12,6 +12,7 @@ import { CliError, type CliIo, EXIT, writeLine } from '../../cli/context.ts';
 import type { ExportRequest } from '../../shared/contract.ts';
 import { BulkFileError } from '../bulk/errors.ts';
 import type { BulkFormat } from '../bulk/format.ts';
+import { boundHeapGrowth } from '../bulk/heap-bounds.ts';
 import { readBulk } from '../bulk/read.ts';
 import { openBulkSource } from '../bulk/source.ts';
 import type { ExportProducer } from '../producer.ts';
@@ -43,15 +44,19 @@ export async function runBulk(io: CliIo, job: BulkJob): Promise<number> {
   const onInterrupt = () => interrupt.abort();
   const source = await openBulkSource(job.file, io.stdin).catch(explainBulkError);
   signals.on('SIGINT', onInterrupt);
+  // A small heap at any input size (producer/bulk/heap-bounds.ts).
+  const heap = boundHeapGrowth();
+  const summary: BulkSummary = {
+    read: 0,
+    valid: 0,
+    invalid: 0,
+    added: 0,
+    reruns: 0,
+    duplicates: 0,
+  };
   try {
-    const summary: BulkSummary = {
-      read: 0,
-      valid: 0,
-      invalid: 0,
-      added: 0,
-      reruns: 0,
-      duplicates: 0,
-    };
+    // A file error here (the structure of the input is broken) stops the command before
+    // anything is enqueued, even with --skip-invalid: explainBulkError says so.
     for await (const row of readBulk(source.open(), job.format)) {
       if (interrupt.signal.aborted) break;
       summary.read++;
@@ -63,7 +68,7 @@ export async function runBulk(io: CliIo, job: BulkJob): Promise<number> {
       for (const issue of row.issues) {
         writeLine(
           io.stderr,
-          `${source.name}:${row.line}: ${issue.field ? `${issue.field}: ` : ''}${issue.message}`,
+          `${source.name}:${row.line}: ${row.item ? `item ${row.item}: ` : ''}${issue.field ? `${issue.field}: ` : ''}${issue.message}`,
         );
       }
     }
@@ -90,9 +95,11 @@ export async function runBulk(io: CliIo, job: BulkJob): Promise<number> {
     }
     return refuse ? EXIT.badInput : EXIT.ok;
   } catch (error) {
-    explainBulkError(error, source.name);
+    const nothingEnqueued = summary.added + summary.reruns + summary.duplicates === 0;
+    explainBulkError(error, source.name, nothingEnqueued);
   } finally {
     signals.off('SIGINT', onInterrupt);
+    heap.release();
     await source.dispose();
   }
 }
@@ -106,10 +113,14 @@ function rerunIsSafe(flags: BulkFlags): string {
   return `running the same bulk again${flags.force ? ' without --force' : ''} is safe: rows already queued are skipped as duplicates`;
 }
 
-/** File-level problems (encoding, header, structure) stop the command with exit code 2. */
-function explainBulkError(error: unknown, name?: string): never {
+/**
+ * File-level problems (encoding, header, structure) stop the command with exit code 2. They are
+ * found by the validation pass, before anything is enqueued (`nothingEnqueued`).
+ */
+function explainBulkError(error: unknown, name?: string, nothingEnqueued = true): never {
   if (error instanceof BulkFileError) {
-    throw new CliError(`${name ?? 'input'}:${error.line}: ${error.reason}`, EXIT.badInput);
+    const what = nothingEnqueued ? '; the file was refused, nothing was enqueued' : '';
+    throw new CliError(`${name ?? 'input'}:${error.line}: ${error.reason}${what}`, EXIT.badInput);
   }
   throw error;
 }

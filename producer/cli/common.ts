@@ -4,11 +4,15 @@ import { describeRedis } from '../../shared/redis.ts';
 import { ExportProducer } from '../producer.ts';
 
 /** A producer configured from the environment (REDIS_URL, QUEUE_PREFIX, NCP_REGION, EXPORT_*). */
-export function openProducer(io: CliIo): Promise<ExportProducer> {
+export function openProducer(
+  io: CliIo,
+  options: { readOnly?: boolean } = {},
+): Promise<ExportProducer> {
   return ExportProducer.connect({
     redis: loadRedisConfig(io.env),
     policy: loadJobPolicy(io.env),
     defaultRegion: loadExportRegion(io.env),
+    readOnly: options.readOnly ?? false,
   });
 }
 
@@ -23,13 +27,15 @@ const AGAIN: LostRedisReport = () => 'run the command again once Redis is back';
 /**
  * Runs `work` with a producer and always closes it. If Redis goes away meanwhile, the error
  * says so, where (REDIS_URL or the cluster, without password), and what `report` says was done.
+ * With `readOnly` (commands that only read), the producer writes nothing to Redis.
  */
 export async function withProducer<T>(
   io: CliIo,
   work: (producer: ExportProducer) => Promise<T>,
   report: LostRedisReport = AGAIN,
+  options: { readOnly?: boolean } = {},
 ): Promise<T> {
-  const producer = await openProducer(io);
+  const producer = await openProducer(io, options);
   try {
     return await work(producer);
   } catch (error) {
@@ -50,4 +56,13 @@ export async function withProducer<T>(
 export function isRedisUnreachable(error: unknown, producer: ExportProducer): boolean {
   const name = (error as Error | undefined)?.name;
   return name === 'MaxRetriesPerRequestError' || producer.redis.status !== 'ready';
+}
+
+/** {@link withProducer} for commands that only read (`status`, `results`): nothing is written. */
+export function withReadOnlyProducer<T>(
+  io: CliIo,
+  work: (producer: ExportProducer) => Promise<T>,
+  report: LostRedisReport = AGAIN,
+): Promise<T> {
+  return withProducer(io, work, report, { readOnly: true });
 }

@@ -4,7 +4,7 @@ import { loadReportConfig, parseDurationMs } from '../../shared/config.ts';
 import { SUMMARY_DAYS } from '../../shared/ledger/index.ts';
 import { createReportWriter, REPORT_FORMATS } from '../report/format.ts';
 import { reportRows } from '../report/rows.ts';
-import { withProducer } from './common.ts';
+import { withProducer, withReadOnlyProducer } from './common.ts';
 import { parseChoice } from './filters.ts';
 
 interface ReportFlags {
@@ -54,7 +54,9 @@ export const registerReport: Register = (program, io, setExitCode) => {
       const format =
         parseChoice('--format', flags.format, REPORT_FORMATS) ??
         (io.stdout.isTTY ? 'table' : 'json');
-      await withProducer(io, async (producer) => {
+      // Only --rebuild writes (the summaries); a report alone changes nothing in Redis.
+      const open = flags.rebuild ? withProducer : withReadOnlyProducer;
+      await open(io, async (producer) => {
         if (flags.rebuild) {
           const read = await producer.ledger.rebuildSummaries();
           writeLine(io.stderr, `summaries rebuilt from ${read} outcome record(s)`);

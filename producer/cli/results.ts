@@ -1,5 +1,5 @@
 import type { Register } from '../../cli/main.ts';
-import { withProducer } from './common.ts';
+import { withReadOnlyProducer } from './common.ts';
 import { parseChoice, parseKinds, parseSince } from './filters.ts';
 import { createOutcomeWriter, OUTCOME_FORMATS } from './outcome-format.ts';
 
@@ -29,7 +29,7 @@ export const registerResults: Register = (program, io) => {
       const format =
         parseChoice('--format', flags.format, OUTCOME_FORMATS) ??
         (io.stdout.isTTY ? 'table' : 'jsonl');
-      await withProducer(io, async (producer) => {
+      await withReadOnlyProducer(io, async (producer) => {
         const { ledger } = producer;
         const writer = createOutcomeWriter(format, io.stdout);
         const from = flags.follow ? await ledger.position() : '';

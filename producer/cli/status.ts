@@ -5,7 +5,7 @@ import { delay } from '../../shared/delay.ts';
 import { describeRedis } from '../../shared/redis.ts';
 import type { ExportProducer } from '../producer.ts';
 import { pending, readStatus, type StatusSnapshot } from '../status.ts';
-import { isRedisUnreachable, withProducer } from './common.ts';
+import { isRedisUnreachable, withReadOnlyProducer } from './common.ts';
 import { parseInteger } from './filters.ts';
 
 interface StatusFlags {
@@ -24,7 +24,7 @@ export const registerStatus: Register = (program, io) => {
     .action(async (flags: StatusFlags) => {
       const intervalMs = parseInteger('--interval', flags.interval, 100, 3_600_000);
       const prefix = loadRedisConfig(io.env).prefix;
-      await withProducer(io, async (producer) => {
+      await withReadOnlyProducer(io, async (producer) => {
         const signals = io.signals ?? process;
         const stop = new AbortController();
         const onSignal = () => stop.abort();

@@ -18,8 +18,14 @@ import type { ExportProducer } from '../producer.ts';
 import { requireToken } from './auth.ts';
 import { registerDocs } from './docs.ts';
 import { exportRoutes } from './export-routes.ts';
+import { jsonBodyParser } from './json-body.ts';
 import { buildOpenApi } from './openapi.ts';
 import { outcomeRoutes } from './outcome-routes.ts';
+import {
+  isRedisUnavailable,
+  redisAvailability,
+  SERVICE_UNAVAILABLE,
+} from './redis-availability.ts';
 import { registerRoutes } from './route.ts';
 import { systemRoutes } from './system-routes.ts';
 import { registerUi, UI_PATH } from './ui.ts';
@@ -61,12 +67,28 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     return503OnClosing: true,
   });
   app.setValidatorCompiler(zodValidatorCompiler);
+  // JSON only (a text/plain body gets 415), parsed by the producer's strict JSON: a key named
+  // twice is refused by name, and __proto__ is plain data the contract then refuses by name.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser);
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof RequestValidationError) {
       const nothing = request.method === 'POST' ? '; nothing was enqueued' : '';
       return reply.code(400).send({
         error: { code: error.code, message: `${error.message}${nothing}`, issues: error.issues },
       });
+    }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      const type = request.headers['content-type'] ?? 'none';
+      const message = `Content-Type ${JSON.stringify(type)} is not accepted; send application/json`;
+      return reply.code(415).send({ error: { code: 'ERR_UNSUPPORTED_MEDIA_TYPE', message } });
+    }
+    if (isRedisUnavailable(error, producer.redis)) {
+      request.log.warn({ err: error }, 'Redis unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', String(SERVICE_UNAVAILABLE.retryAfterSeconds))
+        .send({ error: SERVICE_UNAVAILABLE.error });
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       const message = `request body larger than ${http.bodyLimitBytes} bytes (HTTP_BODY_LIMIT_BYTES)`;
@@ -117,6 +139,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   await app.register(async (scope) => {
     if (http.apiToken)
       scope.addHook('onRequest', requireToken(http.apiToken, { allowBasic: false }));
+    // After authentication: a caller without the token learns nothing about Redis.
+    scope.addHook('onRequest', redisAvailability(producer.redis));
     registerRoutes(scope, api);
   });
   await registerUi(app, { producer, token: http.apiToken, allowRetry: http.uiAllowRetry });

@@ -64,6 +64,11 @@ export interface LedgerOptions {
    */
   policy: Pick<JobPolicy, 'keepCompletedSeconds' | 'keepFailedSeconds'>;
   /**
+   * For readers that must write nothing (`status`, `results`): the queue skips BullMQ's meta
+   * hash. Recording still writes. @defaultValue false
+   */
+  readOnly?: boolean;
+  /**
    * Called once a job's first record is written (never for a repeat), for what follows a
    * record, such as notifications. It must not throw or wait: the finish does not wait for it.
    */
@@ -138,7 +143,11 @@ export class Ledger {
     this.prefix = options.prefix;
     const { keepCompletedSeconds, keepFailedSeconds } = options.policy;
     this.claimMs = (Math.max(keepCompletedSeconds, keepFailedSeconds) + 86_400) * 1000;
-    this.queue = new Queue(RESULTS_QUEUE, { connection: this.redis, prefix: this.prefix });
+    this.queue = new Queue(RESULTS_QUEUE, {
+      connection: this.redis,
+      prefix: this.prefix,
+      skipMetasUpdate: options.readOnly ?? false,
+    });
     if (!('ncpLedgerClaim' in this.redis)) {
       this.redis.defineCommand('ncpLedgerClaim', { numberOfKeys: 2, lua: CLAIM });
     }

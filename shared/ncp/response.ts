@@ -8,8 +8,10 @@
  * - service error: `{"responseError":{"returnCode":"1007009","returnMessage":"..."}}`, or with
  *   `responseCode`/`responseMessage` as some NCP services spell it.
  */
+
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { ErrorKind } from '../contract.ts';
+import { DEFAULT_RETRYABLE_CODES } from '../defaults.ts';
 import { NcpError } from './errors.ts';
 
 /** A successful NCP answer. */
@@ -43,11 +45,7 @@ export interface NcpAnswer {
   retryableCodes?: ReadonlySet<string> | undefined;
 }
 
-/**
- * Service codes retried by default: `1000`, NCP's documented "try again later". Which other
- * Cloud DB for Cache codes are transient is not published; NCP_RETRYABLE_CODES adds them.
- */
-export const DEFAULT_RETRYABLE_CODES: ReadonlySet<string> = new Set(['1000']);
+export { DEFAULT_RETRYABLE_CODES } from '../defaults.ts';
 
 export type ParsedNcpResponse =
   | { ok: true; response: NcpResponse }

@@ -11,8 +11,12 @@ export function testRedisUrl(): string {
   return inject('redisUrl');
 }
 
+/**
+ * `test-<label>-<run><random>`: the run's tag (from global-setup.ts) lets the end of the run
+ * find any key a test left behind, without counting other runs sharing the Redis.
+ */
 export function uniquePrefix(label: string): string {
-  return `test-${label}-${randomBytes(4).toString('hex')}`;
+  return `test-${label}-${inject('testRunTag')}${randomBytes(4).toString('hex')}`;
 }
 
 export function testRedisConfig(label: string): RedisConfig {
@@ -46,5 +50,21 @@ export async function waitFor(
     if (Date.now() > deadline)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Redis' own clock, in ms since the epoch: the clock the product's scripts and BullMQ use. */
+export async function redisTime(redis: Redis): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+/**
+ * Resolves once Redis' clock reads at least `ms`: a wait on the product's clock, which a busy
+ * test process cannot shorten or stretch.
+ */
+export async function untilRedisTime(redis: Redis, ms: number): Promise<void> {
+  for (let now = await redisTime(redis); now < ms; now = await redisTime(redis)) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(20, ms - now)));
   }
 }

@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { RUN_MARK } from './leftovers.ts';
 
 const RUN = fileURLToPath(new URL('../../cli/run.ts', import.meta.url));
 
@@ -16,7 +17,13 @@ export interface WorkerProcess {
 
 export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [RUN, 'worker'], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    // The run's mark, so a worker left running is found at the end (leftovers.ts).
+    env: {
+      PATH: process.env.PATH ?? '',
+      LOG_LEVEL: 'info',
+      [RUN_MARK]: process.env[RUN_MARK] ?? '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
@@ -42,6 +49,8 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<W
   );
   const started = Date.now();
   while (!logs.some((line) => line.msg === 'worker started')) {
+    // Type stripping and module loading take a few seconds per process; three starting at once
+    // on two busy cores took more than 45 s.
     if (child.exitCode !== null || Date.now() - started > 60_000) {
       child.kill('SIGKILL');
       throw new Error(

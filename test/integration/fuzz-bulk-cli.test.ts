@@ -59,7 +59,13 @@ function render(format: BulkFormat, specs: RowSpec[], columns: CsvColumn[]): Ren
 describe('bulk command on fuzzed files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ncp-fuzz-bulk-'));
   const redisUrl = testRedisUrl();
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // Every prefix used, removed again at the end even if a run was cut short (a timeout left
+  // test-fuzzbulk-* keys behind: the run's own cleanup never came).
+  const prefixes: string[] = [];
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    for (const prefix of prefixes) await deletePrefix(redisUrl, prefix);
+  });
   let runs = 0;
   const seen = { refused: 0, partial: 0, clean: 0, broken: 0, rows: 0 };
 
@@ -69,11 +75,15 @@ describe('bulk command on fuzzed files', () => {
         file,
         async ({ format, specs: unique, columns, skipInvalid, chunk, damage, at, repeat }) => {
           const specs = [...unique, ...unique.slice(0, repeat)];
-          const { text, rows } = render(format, specs, columns);
+          const { text, rows, error } = render(format, specs, columns);
           const path = join(dir, `run-${runs++}.${format}`);
           let bytes = Buffer.from(text);
           // Invalid UTF-8 anywhere, or a JSON array cut short: a problem of the file as a whole.
-          const broken = damage === 'utf8' || (damage === 'truncate' && format === 'json');
+          // So is an NDJSON line over the limit.
+          const broken =
+            damage === 'utf8' ||
+            (damage === 'truncate' && format === 'json') ||
+            error !== undefined;
           if (damage === 'utf8') {
             const cut = at % (bytes.length + 1);
             bytes = Buffer.concat([
@@ -81,11 +91,12 @@ describe('bulk command on fuzzed files', () => {
               Buffer.from([0xff]),
               bytes.subarray(cut),
             ]);
-          } else if (broken) {
+          } else if (damage === 'truncate' && format === 'json') {
             bytes = bytes.subarray(0, bytes.length - 1 - (at % Math.max(1, bytes.length - 1)));
           }
           writeFileSync(path, bytes);
           const prefix = uniquePrefix('fuzzbulk');
+          prefixes.push(prefix);
           const env = { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, NCP_REGION: 'KR' };
           const queue = new Queue(EXPORT_QUEUE, { connection: { url: redisUrl }, prefix });
           try {
@@ -115,7 +126,7 @@ describe('bulk command on fuzzed files', () => {
                 ? []
                 : row.issues.map((issue) =>
                     wellFormed(
-                      `${path}:${row.line}: ${issue.field ? `${issue.field}: ` : ''}${issue.message}`,
+                      `${path}:${row.line}: ${row.item ? `item ${row.item}: ` : ''}${issue.field ? `${issue.field}: ` : ''}${issue.message}`,
                     ),
                   ),
             );
@@ -152,7 +163,8 @@ describe('bulk command on fuzzed files', () => {
     );
     // The runs covered each way a file can go.
     for (const [what, count] of Object.entries(seen)) expect(count, what).toBeGreaterThan(0);
-  });
+    // 40 whole CLI runs against Redis: ~7 s alone, several times that on two busy cores.
+  }, 180_000);
 });
 
 /** The request as the producer stores it: NCP_REGION fills a missing region. */

@@ -28,7 +28,6 @@ describe('HTTP service abuse', () => {
       QUEUE_PREFIX: redis.prefix,
       API_TOKEN: TOKEN,
       HTTP_BODY_LIMIT_BYTES: '65536',
-      HTTP_REQUEST_TIMEOUT_MS: '400',
     });
     queue = new Queue(EXPORT_QUEUE, { connection: { url: redis.url }, prefix: redis.prefix });
   });
@@ -63,10 +62,26 @@ describe('HTTP service abuse', () => {
   });
 
   it('cuts off slow clients with 408 while answering everyone else', async () => {
+    // Only here a short request timeout: on a loaded machine, 400 ms also cut off requests of the
+    // other tests that the test process read late (a 408 among the 401s or the 404s).
+    const strict = await startTestService({
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: redis.prefix,
+      API_TOKEN: TOKEN,
+      HTTP_REQUEST_TIMEOUT_MS: '400',
+    });
+    try {
+      await cutOffSlowClients(strict.url);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  async function cutOffSlowClients(url: string): Promise<void> {
     const slow: Socket[] = [];
     const closed: Promise<string>[] = [];
     for (let i = 0; i < 50; i++) {
-      const socket = connect(Number(new URL(service.url).port), '127.0.0.1');
+      const socket = connect(Number(new URL(url).port), '127.0.0.1');
       socket.setEncoding('utf8');
       let received = '';
       socket.on('data', (text: string) => {
@@ -78,13 +93,13 @@ describe('HTTP service abuse', () => {
       slow.push(socket);
     }
     const meanwhile = await Promise.all(
-      Array.from({ length: 20 }, () => call(service.url, '/v1/outcomes', { token: TOKEN })),
+      Array.from({ length: 20 }, () => call(url, '/v1/outcomes', { token: TOKEN })),
     );
     expect(meanwhile.every((a) => a.status === 200)).toBe(true);
     const cutOff = await Promise.all(closed);
     expect(cutOff.filter((text) => text.startsWith('HTTP/1.1 408'))).toHaveLength(50);
     for (const socket of slow) socket.destroy();
-  });
+  }
 
   it('serves 400 requests on 400 connections at once, correctly', async () => {
     const answers = await Promise.all(
@@ -101,8 +116,10 @@ describe('HTTP service abuse', () => {
             }),
       ),
     );
-    expect(answers.filter((a) => a.status === 202)).toHaveLength(200);
-    expect(answers.filter((a) => a.status === 404)).toHaveLength(200);
+    // Every status that came, so that a failure shows what came instead.
+    const statuses: Record<number, number> = {};
+    for (const answer of answers) statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+    expect(statuses).toEqual({ 202: 200, 404: 200 });
     expect(await queue.count()).toBe(200);
     expect((await call(service.url, '/readyz')).status).toBe(200);
   });

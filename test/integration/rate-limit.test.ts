@@ -3,7 +3,13 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { limiterKeys } from '../../shared/limiter-keys.ts';
 import { RateLimiter } from '../../worker/rate-limit.ts';
-import { deletePrefix, testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+import {
+  deletePrefix,
+  redisTime,
+  testRedisUrl,
+  uniquePrefix,
+  untilRedisTime,
+} from '../helpers/redis.ts';
 
 describe('RateLimiter', () => {
   let redis: Redis;
@@ -71,13 +77,17 @@ describe('RateLimiter', () => {
     await rate.throttled(0);
     await rate.throttled(0);
     expect((await rate.state()).limitInForce).toBe(15);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    // One step per acquire once 200 ms have passed on Redis' clock since the last change.
+    let changed = await redisTime(redis);
+    await untilRedisTime(redis, changed + 200);
     const booking = await rate.acquire();
+    changed = await redisTime(redis);
     await rate.sent(booking);
     expect((await rate.state()).limitInForce).toBe(16);
     for (let i = 0; i < 4; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 210));
+      await untilRedisTime(redis, changed + 200);
       await rate.sent(await rate.acquire());
+      changed = await redisTime(redis);
     }
     expect((await rate.state()).limitInForce).toBe(20);
     expect(await redis.exists(limiterKeys(prefix).rate)).toBe(0);
@@ -86,11 +96,15 @@ describe('RateLimiter', () => {
   it('counts a granted call until it is booked as sent', async () => {
     const rate = limiter(1);
     await rate.acquire();
-    // Not yet sent: it is booked in the future and still fills the window a second later.
+    const granted = await redisTime(redis);
+    // Not yet sent: it is booked in the future and still fills the window a second later. The
+    // second caller stops once it is refused at 1.2 s past the grant, on Redis' clock.
     const controller = new AbortController();
-    const second = rate.acquire(controller.signal);
-    await new Promise((resolve) => setTimeout(resolve, 1200));
-    controller.abort(new Error('still waiting'));
+    const second = rate.acquire(controller.signal, () => {
+      void redisTime(redis).then((now) => {
+        if (now - granted >= 1200) controller.abort(new Error('still waiting'));
+      });
+    });
     await expect(second).rejects.toThrow('still waiting');
   });
 });

@@ -39,10 +39,23 @@ describe('Redis restart', () => {
     workers.push(await startWorkerProcess(env), await startWorkerProcess(env));
 
     await waitFor('some outcomes', async () => (await pipeline.outcomeCount()) >= 15, 20_000, 100);
+    const logged = workers.map((worker) => worker.logs.length);
     await redis.kill();
     const callsWhileDown = emulator.stats().requests;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    // No call may be granted while the shared limiter is unreachable.
+    // Until both workers have found Redis gone (each logs a connection error, then retries)...
+    await waitFor('both workers to notice', () =>
+      workers.every((worker, i) =>
+        worker.logs.slice(logged[i]).some((line) => line.msg === 'redis connection error'),
+      ),
+    );
+    // ...and once more each, so each had time to try: no call may be granted while the shared
+    // limiter is unreachable, only those already granted (at most one per slot) may go out.
+    const noticed = workers.map((worker) => worker.logs.length);
+    await waitFor('a retry of each worker', () =>
+      workers.every((worker, i) =>
+        worker.logs.slice(noticed[i]).some((line) => line.msg === 'redis connection error'),
+      ),
+    );
     expect(emulator.stats().requests - callsWhileDown).toBeLessThanOrEqual(8);
     await redis.start();
 

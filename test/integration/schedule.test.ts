@@ -2,12 +2,13 @@
  * Schedules end to end: a schedule kept in Redis fires a discovery every 2 seconds while three
  * worker processes compete for its jobs; every tick runs exactly once.
  */
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDiscoveryQueue } from '../../producer/discovery.ts';
 import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { openPipeline, type Pipeline } from '../helpers/pipeline.ts';
-import { waitFor } from '../helpers/redis.ts';
+import { redisTime, untilRedisTime, waitFor } from '../helpers/redis.ts';
 import {
   startWorkerProcess,
   stopWorkerProcess,
@@ -94,18 +95,21 @@ describe('schedules', () => {
     const remove = await runCli(['schedule', 'remove', 'every-2s'], env);
     expect(remove.stdout).toBe('schedule every-2s removed\n');
     const queue = openDiscoveryQueue(pipeline.producer);
+    const pending = async () =>
+      Object.values(await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'));
+    let settled: number;
     try {
-      await waitFor('the last tick to finish', async () => {
-        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-        return Object.values(counts).every((n) => n === 0);
-      });
+      await waitFor('the last tick to finish', async () => (await pending()).every((n) => n === 0));
       expect(await queue.getJobSchedulersCount()).toBe(0);
+      // No tick after the removal: once Redis' clock (BullMQ's) is past the next two cron
+      // times, no tick is due, queued or finished beyond those already there.
+      settled = (await discoveryOutcomes()).length;
+      const now = await redisTime(pipeline.producer.redis as Redis);
+      await untilRedisTime(pipeline.producer.redis as Redis, (Math.floor(now / 2000) + 2) * 2000);
+      expect(await pending()).toEqual([0, 0, 0, 0]);
     } finally {
       await queue.close();
     }
-    // No tick after the removal.
-    const settled = (await discoveryOutcomes()).length;
-    await new Promise((resolve) => setTimeout(resolve, 2500));
     const outcomes = await discoveryOutcomes();
     expect(outcomes).toHaveLength(settled);
 

@@ -55,7 +55,8 @@ export function ok(line: number, overrides: Partial<ExportRequest> = {}): BulkRo
   return { line, ok: true, request: request(overrides) };
 }
 
-/** A row that failed as a whole. */
-export function bad(line: number, message: string): BulkRow {
-  return { line, ok: false, issues: [{ field: '', message }] };
+/** A row that failed as a whole; `item` for a row of a JSON array. */
+export function bad(line: number, message: string, item?: number): BulkRow {
+  const at = item === undefined ? {} : { item };
+  return { line, ...at, ok: false, issues: [{ field: '', message }] };
 }

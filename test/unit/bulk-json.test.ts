@@ -36,13 +36,14 @@ describe('readBulk json: row errors, and reading goes on', () => {
     const json = `[\n 3, "x", null, [1,\n2], true,\n {"api":"vredis","instanceNo":1234511,"fileName":"20240702","bucketName":"redis-backup","extra":1},\n${ROW}\n]`;
     expect(await readAll(json, 'json')).toEqual({
       rows: [
-        bad(2, 'must be a JSON object (one export request), not a number'),
-        bad(2, 'must be a JSON object (one export request), not a string'),
-        bad(2, 'must be a JSON object (one export request), not null'),
-        bad(2, 'must be a JSON object (one export request), not an array'),
-        bad(3, 'must be a JSON object (one export request), not a boolean'),
+        bad(2, 'must be a JSON object (one export request), not a number', 1),
+        bad(2, 'must be a JSON object (one export request), not a string', 2),
+        bad(2, 'must be a JSON object (one export request), not null', 3),
+        bad(2, 'must be a JSON object (one export request), not an array', 4),
+        bad(3, 'must be a JSON object (one export request), not a boolean', 5),
         {
           line: 4,
+          item: 6,
           ok: false,
           issues: [
             { field: 'instanceNo', message: 'must be a string of digits' },
@@ -60,10 +61,54 @@ describe('readBulk json: row errors, and reading goes on', () => {
     expect(rows).toHaveLength(2);
     expect(rows[0]).toEqual({
       line: 2,
+      item: 1,
       ok: false,
       issues: [{ field: '', message: expect.stringMatching(/^not valid JSON: /) }],
     });
     expect(rows[1]).toEqual(ok(3));
+  });
+});
+
+describe('readBulk json: one-line arrays and repeated keys', () => {
+  it('names the item of each bad row in a one-line array (as jq -c writes it)', async () => {
+    const good = JSON.parse(ROW);
+    const items = Array.from({ length: 40 }, (_, i) =>
+      i === 36 ? { ...good, bucketName: 'X' } : { ...good, instanceNo: String(1000 + i) },
+    );
+    const { rows } = await readAll(JSON.stringify(items), 'json');
+    const bad = rows.filter((row) => !row.ok);
+    expect(bad).toEqual([
+      {
+        line: 1,
+        item: 37,
+        ok: false,
+        issues: [{ field: 'bucketName', message: expect.any(String) }],
+      },
+    ]);
+    expect(rows).toHaveLength(40);
+  });
+
+  it('refuses a row that names a key twice, naming the key, and reads on', async () => {
+    const twice =
+      '{"api":"vredis","instanceNo":"1","fileName":"f","bucketName":"abc","api":"vcache"}';
+    const nested =
+      '{"api":"vredis","instanceNo":"1","fileName":"f","bucketName":"abc","meta":{"t":1,"t":2}}';
+    const message =
+      'appears twice in the same object; JSON would keep only the last value, so remove one';
+    expect(await readAll(`[${twice},\n${nested},\n${ROW}]`, 'json')).toEqual({
+      rows: [
+        { line: 1, item: 1, ok: false, issues: [{ field: 'api', message }] },
+        { line: 2, item: 2, ok: false, issues: [{ field: 'meta.t', message }] },
+        ok(3),
+      ],
+    });
+    expect(await readAll(`${twice}\n${ROW}\n`, 'ndjson')).toEqual({
+      rows: [{ line: 1, ok: false, issues: [{ field: 'api', message }] }, ok(2)],
+    });
+    const csv = 'api,instanceNo,fileName,bucketName,meta\nvredis,1,f,abc,"{""a"":1,""a"":2}"\n';
+    expect(await readAll(csv, 'csv')).toEqual({
+      rows: [{ line: 2, ok: false, issues: [{ field: 'meta.a', message }] }],
+    });
   });
 });
 

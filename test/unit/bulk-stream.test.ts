@@ -33,7 +33,7 @@ describe('readBulk: chunk boundaries do not matter', () => {
       },
       ok(6),
     ],
-    json: [ok(2, { meta: KOREAN }), bad(4, NOT_OBJECT), ok(5)],
+    json: [ok(2, { meta: KOREAN }), bad(4, NOT_OBJECT, 2), ok(5)],
     ndjson: [ok(1, { meta: KOREAN }), bad(3, NOT_OBJECT), ok(4)],
   };
 
@@ -89,7 +89,10 @@ describe('readBulk: invalid UTF-8 stops reading at its line', () => {
 describe('readBulk: the row size limit', () => {
   const max = 200;
   const long = 'x'.repeat(max);
-  it('makes an NDJSON line over the limit a row error, exactly at the limit', async () => {
+  const OVER =
+    'this line is longer than 200 bytes, the most one NDJSON line may have; is the input one JSON object per line? (a JSON array needs --format json)';
+
+  it('refuses an NDJSON input with a line over the limit, exactly at the limit', async () => {
     const fits = JSON.stringify({ ...JSON.parse(ROW), meta: { n: '' } });
     const pad = 'y'.repeat(max - Buffer.byteLength(fits));
     const exact = fits.replace('"n":""', `"n":"${pad}"`);
@@ -101,7 +104,8 @@ describe('readBulk: the row size limit', () => {
         chunkSize,
       });
       expect(result).toEqual({
-        rows: [ok(1, { meta: { n: pad } }), bad(2, 'row is longer than 200 bytes'), ok(3)],
+        rows: [ok(1, { meta: { n: pad } })],
+        error: { line: 2, reason: OVER },
       });
     }
   });
@@ -110,14 +114,15 @@ describe('readBulk: the row size limit', () => {
     const row = `{"api":"vredis","instanceNo":"1","fileName":"f","bucketName":"redis-backup","meta":{"n":"${'한'.repeat(60)}"}}`;
     expect(row.length).toBeLessThan(max);
     expect(await readAll(row, 'ndjson', { maxRowBytes: max })).toEqual({
-      rows: [bad(1, 'row is longer than 200 bytes')],
+      rows: [],
+      error: { line: 1, reason: OVER },
     });
   });
 
   it('makes a JSON element over the limit a row error', async () => {
     const json = `[\n{"meta": {"n": "${long}", "deep": [[{"]": "["}]]}},\n${ROW}\n]`;
     expect(await readAll(json, 'json', { maxRowBytes: max, chunkSize: 16 })).toEqual({
-      rows: [bad(2, 'row is longer than 200 bytes'), ok(3)],
+      rows: [bad(2, 'row is longer than 200 bytes', 1), ok(3)],
     });
   });
 
@@ -138,8 +143,9 @@ describe('readBulk: the row size limit', () => {
   it('defaults to 64 KiB and rejects a limit that is not a positive integer', async () => {
     const meta = { n: 'z'.repeat(64 * 1024) };
     const row = JSON.stringify({ ...JSON.parse(ROW), meta });
-    expect(await readAll(`${row}\n${ROW}`, 'ndjson')).toEqual({
-      rows: [bad(1, 'row is longer than 65536 bytes'), ok(2)],
+    expect(await readAll(`${ROW}\n${row}\n${ROW}`, 'ndjson')).toEqual({
+      rows: [ok(1)],
+      error: { line: 2, reason: expect.stringMatching(/^this line is longer than 65536 bytes/) },
     });
     expect(() => readBulk(chunks(ROW), 'ndjson', { maxRowBytes: 0 })).toThrow(RangeError);
     expect(() => readBulk(chunks(ROW), 'ndjson', { maxRowBytes: 1.5 })).toThrow(RangeError);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
+  loadHttpConfig,
   loadJobPolicy,
   loadNcpConfig,
   loadRedisConfig,
@@ -134,5 +135,56 @@ describe('Redis, worker and job configuration', () => {
       keepOutcomesSeconds: undefined,
     });
     expect(loadJobPolicy({ OUTCOME_KEEP_DAYS: '7' }).keepOutcomesSeconds).toBe(7 * 86_400);
+  });
+});
+
+/** The variable and message of the ConfigError that `load` throws. */
+function reason(load: () => unknown): { variable: string; message: string } {
+  const { variable, message } = configError(load);
+  return { variable, message };
+}
+
+describe('unsafe or malformed settings', () => {
+  it('allows plain http: for NCP_API_URL only on a loopback host', () => {
+    for (const url of ['http://127.0.0.1:8080', 'http://localhost:9', 'http://[::1]:8080']) {
+      expect(loadNcpConfig({ ...keys, NCP_API_URL: url }).apiUrl).toBe(url);
+    }
+    expect(reason(() => loadNcpConfig({ ...keys, NCP_API_URL: 'http://example.com' }))).toEqual({
+      variable: 'NCP_API_URL',
+      message:
+        'NCP_API_URL: is plain http: on example.com; use https: (plain http: only for a loopback host: localhost, 127.x.x.x, [::1])',
+    });
+    expect(reason(() => loadNcpConfig({ ...keys, NCP_API_URL: 'ftp://host' })).message).toBe(
+      'NCP_API_URL: has scheme ftp:, expected https: (or http: for a loopback host such as http://127.0.0.1:8080, e.g. the emulator)',
+    );
+  });
+
+  it('requires an API_TOKEN of at least 16 characters', () => {
+    expect(reason(() => loadHttpConfig({ API_TOKEN: 'a' }))).toEqual({
+      variable: 'API_TOKEN',
+      message:
+        'API_TOKEN: the token is 1 characters long, at least 16 are needed (e.g. openssl rand -hex 24)',
+    });
+    expect(loadHttpConfig({ API_TOKEN: '0123456789abcdef' }).apiToken).toBe('0123456789abcdef');
+  });
+
+  it.each([
+    ['{bad', 'a hash tag must be one balanced, non-empty {...} such as {ncp}'],
+    ['bad}', 'a hash tag must be one balanced, non-empty {...} such as {ncp}'],
+    ['{}', 'a hash tag must be one balanced, non-empty {...} such as {ncp}'],
+    ['{a}{b}', 'a hash tag must be one balanced, non-empty {...} such as {ncp}'],
+    ['my queue', 'use letters, digits, "_", "-", "." and at most one hash tag such as {ncp}'],
+    ['x*', 'use letters, digits, "_", "-", "." and at most one hash tag such as {ncp}'],
+  ])('refuses QUEUE_PREFIX=%s', (prefix, why) => {
+    expect(reason(() => loadRedisConfig({ QUEUE_PREFIX: prefix }))).toEqual({
+      variable: 'QUEUE_PREFIX',
+      message: `QUEUE_PREFIX: is "${prefix}": ${why}`,
+    });
+  });
+
+  it('accepts prefixes with one hash tag anywhere', () => {
+    for (const prefix of ['bull', 'test-x_1.2', '{ncp}', 'app-{ncp}', '{ncp}-a']) {
+      expect(loadRedisConfig({ QUEUE_PREFIX: prefix }).prefix).toBe(prefix);
+    }
   });
 });

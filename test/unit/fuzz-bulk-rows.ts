@@ -65,7 +65,10 @@ export const rowSpecs = fc.array(rowSpec, { maxLength: 25 });
 /** A file and what reading it must give. */
 export interface Rendered {
   text: string;
+  /** The rows read, up to the file error if there is one. */
   rows: BulkRow[];
+  /** A problem of the file as a whole, which stops reading (an NDJSON line over the limit). */
+  error?: { line: number; reason: string };
 }
 
 /** The row the reader gives for one object of data on `line`, judged by the contract. */
@@ -117,11 +120,16 @@ function objectText(spec: RowSpec): string {
 /** One row per line; blank lines are skipped. */
 export function renderNdjson(specs: RowSpec[], limit = MAX_ROW_BYTES): Rendered {
   const lines = specs.map(objectText);
-  const rows = lines.flatMap((line, i) => {
+  const rows: BulkRow[] = [];
+  for (const [i, line] of lines.entries()) {
     // The reader drops a byte order mark at the start of the input.
     const text = i === 0 ? line.replace(/^\ufeff/, '') : line;
-    return text.trim() === '' ? [] : [jsonRow(limit, i + 1, text)];
-  });
+    if (Buffer.byteLength(text) > limit) {
+      const reason = `this line is longer than ${limit} bytes, the most one NDJSON line may have; is the input one JSON object per line? (a JSON array needs --format json)`;
+      return { text: lines.join('\n'), rows, error: { line: i + 1, reason } };
+    }
+    if (text.trim() !== '') rows.push(jsonRow(limit, i + 1, text));
+  }
   return { text: lines.join('\n'), rows };
 }
 
@@ -130,7 +138,11 @@ export function renderJsonArray(specs: RowSpec[], limit = MAX_ROW_BYTES): Render
   const elements = specs
     .filter((spec) => spec.kind !== 'blank')
     .map((spec) => (spec.kind === 'garbage' ? JSON.stringify(spec.text) : objectText(spec)));
-  const rows = elements.map((text, i) => jsonRow(limit, 2 + Math.floor(i / 2), text));
+  const rows = elements.map((text, i) => {
+    const row = jsonRow(limit, 2 + Math.floor(i / 2), text);
+    // A bad row of an array names its item, its 1-based position.
+    return row.ok ? row : { ...row, item: i + 1 };
+  });
   const body = elements.map((text, i) => (i % 2 === 1 ? ` ${text}` : `\n${text}`)).join(',');
   return { text: `[${body}\n]`, rows };
 }

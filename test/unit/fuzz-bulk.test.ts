@@ -37,9 +37,9 @@ describe('readBulk, fuzzed', () => {
     '%s: gives every row in order with its line, however the file is chunked',
     async (format) => {
       await fc.assert(
-        fc.asyncProperty(files[format], chunkSize, async ({ text, rows }, size) => {
+        fc.asyncProperty(files[format], chunkSize, async ({ text, rows, error }, size) => {
           const read = await readAll(text, format, { chunkSize: size, maxRowBytes: MAX_ROW_BYTES });
-          expect(read).toEqual({ rows });
+          expect(read).toEqual(error ? { rows, error } : { rows });
         }),
         { numRuns: format === 'csv' ? 120 : 150 },
       );
@@ -111,7 +111,13 @@ describe('readBulk, fuzzed', () => {
               expect(row).toMatchObject({ line, ok: true });
             } else {
               const message = 'must not nest objects and arrays more than 32 levels deep';
-              expect(row).toEqual({ line, ok: false, issues: [{ field: 'meta', message }] });
+              const item = format === 'json' ? { item: 1 } : {};
+              expect(row).toEqual({
+                line,
+                ...item,
+                ok: false,
+                issues: [{ field: 'meta', message }],
+              });
             }
           },
         ),
@@ -140,9 +146,10 @@ describe('readBulk, fuzzed', () => {
           fc.nat(),
           fc.constantFrom(...BAD_UTF8),
           chunkSize,
-          async ({ text, rows }, at, bad, size) => {
+          async ({ text, rows, error }, at, bad, size) => {
             const lines = text.split('\n');
-            const line = (at % lines.length) + 1;
+            // Before an NDJSON line over the limit, which stops reading itself.
+            const line = (at % (error ? error.line : lines.length)) + 1;
             // The bad bytes go at the start of that line: a line never starts mid-character.
             const before = lines.slice(0, line - 1).join('\n') + (line > 1 ? '\n' : '');
             const input = Buffer.concat([

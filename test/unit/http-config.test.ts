@@ -107,7 +107,7 @@ describe('HTTP configuration', () => {
 
   it('reads the token from a file and the flags', () => {
     const config = loadHttpConfig({
-      API_TOKEN_FILE: secretFile('  t0ken \n'),
+      API_TOKEN_FILE: secretFile('  t0ken-from-a-file-0123 \n'),
       PORT: '8080',
       HOST: '127.0.0.1',
       HTTP_BODY_LIMIT_BYTES: '2048',
@@ -117,7 +117,7 @@ describe('HTTP configuration', () => {
     expect(config).toEqual({
       port: 8080,
       host: '127.0.0.1',
-      apiToken: 't0ken',
+      apiToken: 't0ken-from-a-file-0123',
       bodyLimitBytes: 2048,
       uiAllowRetry: true,
       requestTimeoutMs: 5000,
