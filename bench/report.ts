@@ -1,5 +1,5 @@
 /**
- * Scenario 6, report: `report --format json` (the CLI, in its own process) over the summaries
+ * Scenario 7, report: `report --format json` (the CLI, in its own process) over the summaries
  * of 10,000 instances with 30 days of outcomes each, against the reference in
  * `reference-report.ts` (a bare read of the same hashes), in turn. Time to answer including
  * process start (goal: under 2 s) and peak RSS (goal: flat, 10,000 instances within 1.5 × the
@@ -196,7 +196,7 @@ function summarize(results: Map<number, Map<Subject, ReportRun[]>>): ScenarioRes
   const large = at(10_000, 'report');
   const largeRef = at(10_000, 'reference');
   rows.push({
-    scenario: '6 report',
+    scenario: '7 report',
     figure: 'report, 10,000 instances × 30 days: time to answer (s)',
     measured: describe(
       large.map((r) => r.seconds),
@@ -214,7 +214,7 @@ function summarize(results: Map<number, Map<Subject, ReportRun[]>>): ScenarioRes
   });
   const peak = (runs: ReportRun[]) => median(runs.map((r) => r.peakRssBytes));
   rows.push({
-    scenario: '6 report',
+    scenario: '7 report',
     figure: 'peak RSS, 10,000 instances / 1,000',
     measured: `${mib(peak(large))} / ${mib(peak(at(1_000, 'report')))}`,
     reference: `reference: ${mib(peak(largeRef))} / ${mib(peak(at(1_000, 'reference')))}`,
