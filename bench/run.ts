@@ -3,7 +3,8 @@
  * (each figure with its reference, ratio and goal) and, per scenario, what limits each figure.
  * The output is also written to `bench/out/<time>/results.md`. Not part of `npm test`.
  *
- *   --only pipeline,rate,throttle,enqueue,soak,startup,gateway   scenarios to run (default: all)
+ *   --only pipeline,rate,throttle,enqueue,soak,startup,gateway,report   scenarios to run
+ *                    (default: all)
  *   --quick          small sizes, one repetition: checks every scenario in a few minutes
  *   --reps N         repetitions of each measurement (default: per scenario, see docs)
  *   --cli dist       run the CLI from dist/ (default; `npm run build` first unless --no-build),
@@ -25,6 +26,7 @@ import { pipelineScenario } from './pipeline.ts';
 import { cliScript } from './processes.ts';
 import { summarizeProfiles } from './profile-summary.ts';
 import { rateScenario } from './rate.ts';
+import { reportScenario } from './report.ts';
 import { soakScenario } from './soak.ts';
 import { startupScenario } from './startup.ts';
 import type { ResultRow } from './stats.ts';
@@ -40,6 +42,7 @@ const SCENARIOS: Scenario[] = [
   soakScenario,
   startupScenario,
   gatewayScenario,
+  reportScenario,
 ];
 
 function options() {

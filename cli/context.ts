@@ -22,10 +22,11 @@ export class CliError extends Error {
 }
 
 /**
- * Exit codes: 0 success, 1 failure at run time, 2 bad input (usage, config, contract), 130
- * interrupted (Ctrl-C, as shells report a SIGINT).
+ * Exit codes: 0 success, 1 failure at run time, 2 bad input (usage, config, contract), 3 an
+ * instance is stale (`report --fail-on-stale`), 130 interrupted (Ctrl-C, as shells report a
+ * SIGINT).
  */
-export const EXIT = { ok: 0, failure: 1, badInput: 2, interrupted: 130 } as const;
+export const EXIT = { ok: 0, failure: 1, badInput: 2, stale: 3, interrupted: 130 } as const;
 
 export function writeLine(stream: NodeJS.WritableStream, line = ''): void {
   stream.write(`${line}\n`);

@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBulk } from '../producer/cli/bulk.ts';
 import { registerDiscover } from '../producer/cli/discover.ts';
 import { registerEnqueue } from '../producer/cli/enqueue.ts';
+import { registerReport } from '../producer/cli/report.ts';
 import { registerResults } from '../producer/cli/results.ts';
 import { registerResumeAuth } from '../producer/cli/resume-auth.ts';
 import { registerRetry } from '../producer/cli/retry.ts';
@@ -44,6 +45,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     registerBulk,
     registerStatus,
     registerResults,
+    registerReport,
     registerRetry,
     registerResumeAuth,
     registerDiscover,

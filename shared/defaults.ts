@@ -59,4 +59,13 @@ export const DEFAULTS = {
   httpBodyLimitBytes: 16 * 1024 * 1024,
   httpRequestTimeoutMs: 30_000,
   metricsHost: '0.0.0.0',
+  /** An instance with no successful export for this long is stale (a daily backup, plus 2 h). */
+  reportStaleAfter: '26h',
+  notifyFormat: 'json',
+  /** At most one message about failed exports per this many seconds, across all workers. */
+  notifyBatchSeconds: 60,
+  /** How often one worker looks for instances that went stale. */
+  notifyStaleCheckSeconds: 300,
+  notifyMaxAttempts: 10,
+  notifyTimeoutMs: 10_000,
 } as const satisfies Record<string, string | number>;

@@ -18,7 +18,8 @@ import {
   type MetricValueWithName,
   Registry,
 } from 'prom-client';
-import type { Ledger } from './ledger/index.ts';
+import { loadReportConfig } from './config.ts';
+import type { Coverage, Ledger } from './ledger/index.ts';
 import { limiterKeys, readThrottleState, type ThrottleState } from './limiter-keys.ts';
 import { CALL_LATENCY_BUCKETS, metricsKey } from './metric-fields.ts';
 import type { RedisClient } from './redis.ts';
@@ -41,7 +42,12 @@ export interface MetricsSource {
   redis: RedisClient;
   prefix: string;
   exportQueue: Queue;
-  ledger: Pick<Ledger, 'retained'>;
+  ledger: Pick<Ledger, 'retained' | 'coverage'>;
+  /**
+   * An instance without a successful export for this long counts as stale.
+   * @defaultValue REPORT_STALE_AFTER's default, 26 h
+   */
+  staleAfterMs?: number | undefined;
 }
 
 interface Snapshot {
@@ -50,6 +56,9 @@ interface Snapshot {
   counters: Record<string, string>;
   throttle: ThrottleState;
   workers: number | undefined;
+  coverage: Coverage;
+  /** Redis' clock when read (ms). */
+  now: number;
 }
 
 /**
@@ -61,10 +70,11 @@ export function createMetricsRegistry(
   options: { processMetrics?: boolean } = {},
 ): Registry {
   const registry = new Registry();
+  const staleAfterMs = source.staleAfterMs ?? loadReportConfig({}).staleAfterMs;
   let pending: Promise<Snapshot> | undefined;
   // Every metric's collect runs within one scrape: they share one read of Redis.
   const snapshot = () => {
-    pending ??= readSnapshot(source).finally(() => {
+    pending ??= readSnapshot(source, staleAfterMs).finally(() => {
       pending = undefined;
     });
     return pending;
@@ -194,18 +204,66 @@ export function createMetricsRegistry(
       if (workers !== undefined) this.set(workers);
     },
   });
-  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'ncp_cache_export_instances',
+    help: 'Instances with at least one export recorded (api, region, instance).',
+    registers: [registry],
+    async collect() {
+      this.set((await snapshot()).coverage.instances);
+    },
+  });
+  new Gauge({
+    name: 'ncp_cache_export_instances_stale',
+    help: 'Instances without a successful export within REPORT_STALE_AFTER (never exported included).',
+    registers: [registry],
+    async collect() {
+      this.set((await snapshot()).coverage.stale);
+    },
+  });
+  new Gauge({
+    name: 'ncp_cache_export_stale_after_seconds',
+    help: 'REPORT_STALE_AFTER: how old a last successful export may be before its instance is stale.',
+    registers: [registry],
+    collect() {
+      this.set(staleAfterMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'ncp_cache_export_oldest_success_age_seconds',
+    help: 'Age of the oldest last successful export among instances exported at least once.',
+    registers: [registry],
+    async collect() {
+      const { coverage, now } = await snapshot();
+      if (coverage.oldestSuccessMs === undefined) this.reset();
+      else this.set(Math.max(0, (now - coverage.oldestSuccessMs) / 1000));
+    },
+  });
+  if (options.processMetrics !== false) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client names these gauges `_total`, which Prometheus keeps for counters
+    // (`promtool check metrics` rejects them); each is the sum of its `nodejs_active_*` gauge.
+    for (const name of MISNAMED_DEFAULT_METRICS) registry.removeSingleMetric(name);
+  }
   return registry;
 }
 
-async function readSnapshot(source: MetricsSource): Promise<Snapshot> {
-  const [jobs, results, counters, throttle, workers] = await Promise.all([
+const MISNAMED_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const;
+
+async function readSnapshot(source: MetricsSource, staleAfterMs: number): Promise<Snapshot> {
+  const [seconds, micros] = await source.redis.time();
+  const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  const [jobs, results, counters, throttle, workers, coverage] = await Promise.all([
     source.exportQueue.getJobCounts(...JOB_STATES),
     source.ledger.retained(),
     source.redis.hgetall(metricsKey(source.prefix)),
     readThrottleState(source.redis, limiterKeys(source.prefix)),
     // CLIENT LIST may be disabled (managed Redis): report no value rather than fail.
     source.exportQueue.getWorkersCount().catch(() => undefined),
+    source.ledger.coverage(now - staleAfterMs),
   ]);
   return {
     jobs,
@@ -213,6 +271,8 @@ async function readSnapshot(source: MetricsSource): Promise<Snapshot> {
     counters,
     throttle,
     workers,
+    coverage,
+    now,
   };
 }
 

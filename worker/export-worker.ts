@@ -6,8 +6,11 @@
 import { Queue, Worker } from 'bullmq';
 import {
   type JobPolicy,
+  loadReportConfig,
   type NcpConfig,
+  type NotifyConfig,
   type RedisConfig,
+  type ReportConfig,
   siteRegion,
   type WorkerConfig,
 } from '../shared/config.ts';
@@ -25,6 +28,7 @@ import { type DiscoveryWorker, startDiscoveryWorker } from './discovery/worker.t
 import { Finisher, finishFailedJobs } from './finish.ts';
 import { instrumentClient, MetricsRecorder } from './metrics.ts';
 import { type MetricsServer, startMetricsServer } from './metrics-server.ts';
+import { Notifier } from './notify/notifier.ts';
 import { startOutcomeRetention } from './outcome-retention.ts';
 import { createExportProcessor, type ExportClient, type ExportResult } from './processor.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -37,6 +41,10 @@ export interface ExportWorkerOptions {
   worker: WorkerConfig;
   policy: JobPolicy;
   logger: Logger;
+  /** REPORT_STALE_AFTER, for the coverage metrics. @defaultValue 26 h */
+  report?: ReportConfig;
+  /** Webhook notifications; none when undefined. */
+  notify?: NotifyConfig | undefined;
   /** Replaces the NCP client (tests). */
   client?: ExportClient & ListClient & { close?(): Promise<void> };
 }
@@ -46,6 +54,8 @@ export interface ExportWorker {
   readonly limiter: RateLimiter | UnlimitedCalls;
   /** The discovery worker sharing this process's limiter and client. */
   readonly discovery: DiscoveryWorker;
+  /** Webhook notifications, when NOTIFY_WEBHOOK_URL is set. */
+  readonly notifier: Notifier | undefined;
   /** The metrics endpoint, when METRICS_PORT is set and it could listen. */
   readonly metrics: Promise<MetricsServer | undefined>;
   /**
@@ -80,11 +90,23 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
   exportQueue.on('error', (error) =>
     logger.warn({ err: error, queue: EXPORT_QUEUE }, 'export queue error'),
   );
+  let notifier: Notifier | undefined;
   const ledger = new Ledger({
     connection,
     prefix: redisConfig.prefix,
     policy,
+    onRecord: (kind, record) => notifier?.recorded(kind, record),
   });
+  if (options.notify) {
+    notifier = new Notifier({
+      config: options.notify,
+      redis: redisConfig,
+      connection,
+      ledger,
+      staleAfterMs: options.report?.staleAfterMs ?? loadReportConfig({}).staleAfterMs,
+      logger,
+    }).start();
+  }
   ledger.queue.on('error', (error) =>
     logger.warn({ err: error, queue: RESULTS_QUEUE }, 'results queue error'),
   );
@@ -153,6 +175,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
             prefix: redisConfig.prefix,
             exportQueue,
             ledger,
+            staleAfterMs: options.report?.staleAfterMs,
           }),
           { port: config.metricsPort, host: config.metricsHost ?? '0.0.0.0', logger },
         ).catch((error: unknown) => {
@@ -165,6 +188,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
     worker,
     limiter,
     discovery,
+    notifier,
     metrics,
     close(force = false) {
       closing ??= (async () => {
@@ -174,6 +198,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
         await (await metrics)?.close();
         await Promise.all([worker.close(force), discovery.close(force)]);
         await stopFinishing();
+        await notifier?.close();
         await recorder.flush();
         await Promise.all([ledger.close(), exportQueue.close()]);
         await client.close?.();

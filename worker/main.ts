@@ -11,7 +11,9 @@ import {
   loadJobPolicy,
   loadLogConfig,
   loadNcpConfig,
+  loadNotifyConfig,
   loadRedisConfig,
+  loadReportConfig,
   loadWorkerConfig,
 } from '../shared/config.ts';
 import { EXPORT_QUEUE } from '../shared/contract.ts';
@@ -31,6 +33,8 @@ export async function runWorker(io: CliIo, signals = process): Promise<number> {
   const redis = loadRedisConfig(io.env);
   const config = loadWorkerConfig(io.env);
   const policy = loadJobPolicy(io.env);
+  const report = loadReportConfig(io.env);
+  const notify = loadNotifyConfig(io.env);
   // Loaded here, not at the top: the producer commands never pay for the worker's modules.
   const [{ createLogger }, { startExportWorker }] = await Promise.all([
     import('../shared/logger.ts'),
@@ -38,7 +42,15 @@ export async function runWorker(io: CliIo, signals = process): Promise<number> {
   ]);
   const logger = createLogger(loadLogConfig(io.env), 'ncp-cache-export-worker', io.stdout);
 
-  const handle = startExportWorker({ ncp, redis, worker: config, policy, logger });
+  const handle = startExportWorker({
+    ncp,
+    redis,
+    worker: config,
+    policy,
+    logger,
+    report,
+    notify,
+  });
   logger.info(
     {
       queue: EXPORT_QUEUE,
@@ -48,6 +60,8 @@ export async function runWorker(io: CliIo, signals = process): Promise<number> {
       concurrency: config.concurrency,
       rateLimit: config.rateLimit ?? 'off',
       window: handle.limiter.window,
+      // The webhook's origin only: the rest of its URL often holds a token.
+      notify: notify ? new URL(notify.webhookUrl).origin : 'off',
     },
     'worker started',
   );

@@ -14,6 +14,7 @@ import {
   loadJobPolicy,
   loadLogConfig,
   loadRedisConfig,
+  loadReportConfig,
 } from '../../shared/config.ts';
 import { describeRedis } from '../../shared/redis.ts';
 import { ExportProducer } from '../producer.ts';
@@ -63,6 +64,7 @@ export async function startService(io: CliIo, options: { auth: boolean }): Promi
   const http = loadHttpConfig(io.env);
   const redis = loadRedisConfig(io.env);
   const policy = loadJobPolicy(io.env);
+  const report = loadReportConfig(io.env);
   checkAuth(http, options.auth);
   // The HTTP stack (Fastify, bull-board) is loaded by `serve` only: other commands start faster.
   const [{ createLogger }, { buildHttpApp }] = await Promise.all([
@@ -84,6 +86,7 @@ export async function startService(io: CliIo, options: { auth: boolean }): Promi
       http,
       logger,
       version: packageVersion(),
+      staleAfterMs: report.staleAfterMs,
     });
     await app.listen({ port: http.port, host: http.host });
   } catch (error) {

@@ -16,6 +16,7 @@ import type { Logger } from '../../shared/logger.ts';
 import { createMetricsRegistry } from '../../shared/metrics.ts';
 import type { ExportProducer } from '../producer.ts';
 import { requireToken } from './auth.ts';
+import { registerDocs } from './docs.ts';
 import { exportRoutes } from './export-routes.ts';
 import { jsonBodyParser } from './json-body.ts';
 import { buildOpenApi } from './openapi.ts';
@@ -39,10 +40,12 @@ export interface HttpAppOptions {
   logger: Logger;
   /** Shown in the OpenAPI document. */
   version: string;
+  /** REPORT_STALE_AFTER, for the coverage metrics. @defaultValue 26 h */
+  staleAfterMs?: number | undefined;
 }
 
 /** Routes polled by machines: logged at debug level only. */
-const QUIET = /^\/(healthz|readyz|metrics)$|^\/ui\/static\//;
+const QUIET = /^\/(healthz|readyz|metrics)$|^\/(ui|docs)\/static\//;
 
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const { producer, http, logger } = options;
@@ -121,6 +124,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     prefix: options.prefix,
     exportQueue: producer.queue,
     ledger: producer.ledger,
+    staleAfterMs: options.staleAfterMs,
   });
   const api = [...exportRoutes(producer), ...outcomeRoutes(producer)];
   let openapi: unknown;
@@ -137,6 +141,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
 
   registerRoutes(app, system);
+  await registerDocs(app, () => openapi);
   await app.register(async (scope) => {
     if (http.apiToken)
       scope.addHook('onRequest', requireToken(http.apiToken, { allowBasic: false }));

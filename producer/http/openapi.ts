@@ -115,7 +115,27 @@ function addComponent(
 }
 
 function toJson(schema: z.ZodType, io: Io): Json {
-  return z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as Json;
+  return withoutSafeIntegerBounds(
+    z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }),
+  ) as Json;
+}
+
+/**
+ * zod bounds every `z.int()` by ±Number.MAX_SAFE_INTEGER, which tells a reader nothing (and
+ * made counts look signed): those bounds are dropped. Counts say `minimum: 0` in their schema.
+ */
+function withoutSafeIntegerBounds(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSafeIntegerBounds);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(
+        ([key, inner]) =>
+          !(key === 'minimum' && inner === Number.MIN_SAFE_INTEGER) &&
+          !(key === 'maximum' && inner === Number.MAX_SAFE_INTEGER),
+      )
+      .map(([key, inner]) => [key, withoutSafeIntegerBounds(inner)]),
+  );
 }
 
 /** OpenAPI parameters from a zod object schema's properties. */

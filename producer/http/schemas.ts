@@ -80,8 +80,8 @@ export const exportJobSchema = z
       ),
     request: z.record(z.string(), z.json()).nullable().describe('The job data as enqueued.'),
     attempts: z.object({
-      made: z.int().describe('Attempts made so far.'),
-      max: z.int().describe('Attempts allowed.'),
+      made: z.int().min(0).describe('Attempts made so far.'),
+      max: z.int().min(0).describe('Attempts allowed.'),
     }),
     lastError: z.string().nullable().describe('Why the last attempt failed, if it did.'),
     enqueuedAt: isoDate.nullable(),
@@ -157,7 +157,7 @@ export const outcomePageSchema = z
 
 export const issueSchema = z.object({
   in: z.enum(['body', 'querystring', 'params']),
-  index: z.int().optional().describe('Position in the request array, for array bodies.'),
+  index: z.int().min(0).optional().describe('Position in the request array, for array bodies.'),
   field: z.string().describe('Dotted field path; empty for the item or value as a whole.'),
   message: z.string(),
 });

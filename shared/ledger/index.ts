@@ -15,3 +15,10 @@ export {
   type OutcomePage,
   type PageOptions,
 } from './reading.ts';
+export {
+  type Coverage,
+  type InstanceSummary,
+  instanceKey,
+  SUMMARY_DAYS,
+  type SummaryFilter,
+} from './summary.ts';

@@ -32,6 +32,18 @@ import {
   scanRecords,
   streamPosition,
 } from './reading.ts';
+import {
+  type Coverage,
+  clearSummaries,
+  type InstanceSummary,
+  readCoverage,
+  readSummaries,
+  SUMMARIZE_LUA,
+  type SummaryFilter,
+  summaryArgs,
+  summaryIndexKey,
+  summaryKey,
+} from './summary.ts';
 
 /** The two kinds of record and the job name each is written under. */
 export const RECORD_NAMES = {
@@ -56,6 +68,11 @@ export interface LedgerOptions {
    * hash. Recording still writes. @defaultValue false
    */
   readOnly?: boolean;
+  /**
+   * Called once a job's first record is written (never for a repeat), for what follows a
+   * record, such as notifications. It must not throw or wait: the finish does not wait for it.
+   */
+  onRecord?: (kind: RecordKind, record: Outcome | DiscoveryOutcome) => void;
 }
 
 /** Finished-record counts since the counters were created (they survive worker restarts). */
@@ -79,8 +96,37 @@ redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
 return 0
 `;
 
+/**
+ * The claim of an export: {@link CLAIM}, and on a first finish the instance's summary (see
+ * `summary.ts`) in the same run. KEYS: the claim, the counter hash, the summary hash, the
+ * summary index. ARGV: as CLAIM's, then the summary's.
+ */
+const CLAIM_EXPORT = `${SUMMARIZE_LUA}
+if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
+  redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+  summarize(KEYS[3], KEYS[4], { select(4, unpack(ARGV)) })
+  return 1
+end
+redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
+return 0
+`;
+
+/** The summary alone, for `rebuildSummaries`. KEYS: the summary hash, the index. */
+const SUMMARIZE = `${SUMMARIZE_LUA}
+summarize(KEYS[1], KEYS[2], ARGV)
+return 1
+`;
+
 interface LedgerCommands {
   ncpLedgerClaim(claim: string, counters: string, ...args: (string | number)[]): Promise<number>;
+  ncpLedgerClaimExport(
+    claim: string,
+    counters: string,
+    summary: string,
+    index: string,
+    ...args: (string | number)[]
+  ): Promise<number>;
+  ncpLedgerSummarize(summary: string, index: string, ...args: string[]): Promise<number>;
 }
 
 export class Ledger {
@@ -89,9 +135,11 @@ export class Ledger {
   private readonly redis: RedisClient;
   private readonly prefix: string;
   private readonly claimMs: number;
+  private readonly onRecord: LedgerOptions['onRecord'];
 
   constructor(options: LedgerOptions) {
     this.redis = options.connection;
+    this.onRecord = options.onRecord;
     this.prefix = options.prefix;
     const { keepCompletedSeconds, keepFailedSeconds } = options.policy;
     this.claimMs = (Math.max(keepCompletedSeconds, keepFailedSeconds) + 86_400) * 1000;
@@ -102,6 +150,10 @@ export class Ledger {
     });
     if (!('ncpLedgerClaim' in this.redis)) {
       this.redis.defineCommand('ncpLedgerClaim', { numberOfKeys: 2, lua: CLAIM });
+    }
+    if (!('ncpLedgerClaimExport' in this.redis)) {
+      this.redis.defineCommand('ncpLedgerClaimExport', { numberOfKeys: 4, lua: CLAIM_EXPORT });
+      this.redis.defineCommand('ncpLedgerSummarize', { numberOfKeys: 2, lua: SUMMARIZE });
     }
   }
 
@@ -197,6 +249,40 @@ export class Ledger {
     ) as AsyncGenerator<Outcome>;
   }
 
+  /**
+   * Every instance's summary (last success, last failure, runs per day), least recently
+   * exported first; with `staleBeforeMs`, only those with no success since then.
+   */
+  instanceSummaries(filter: SummaryFilter = {}): AsyncGenerator<InstanceSummary> {
+    return readSummaries(this.redis, this.prefix, filter);
+  }
+
+  /** Instances known, stale since `staleBeforeMs`, and the oldest last success. */
+  coverage(staleBeforeMs: number): Promise<Coverage> {
+    return readCoverage(this.redis, this.prefix, staleBeforeMs);
+  }
+
+  /**
+   * Rebuilds the summaries from the export outcomes retained: clears them, then summarizes
+   * every record once. For records written before summaries existed; exports that finish
+   * meanwhile may be counted twice. Returns the number of records read.
+   */
+  async rebuildSummaries(): Promise<number> {
+    await clearSummaries(this.redis, this.prefix);
+    const commands = this.redis as unknown as LedgerCommands;
+    let read = 0;
+    for await (const outcome of this.exportOutcomes()) {
+      const { instance, args } = summaryArgs(outcome);
+      await commands.ncpLedgerSummarize(
+        summaryKey(this.prefix, instance),
+        summaryIndexKey(this.prefix),
+        ...args,
+      );
+      read += 1;
+    }
+    return read;
+  }
+
   /** Records retained, of both kinds. */
   async retained(): Promise<number> {
     const counts = await this.queue.getJobCounts(...RECORD_STATES);
@@ -240,17 +326,28 @@ export class Ledger {
     countAs: string,
   ): Promise<RecordResult> {
     const claim = `${this.prefix}:${RESULTS_QUEUE}-claim:${jobId}`;
-    const first = await (this.redis as unknown as LedgerCommands).ncpLedgerClaim(
-      claim,
-      metricsKey(this.prefix),
-      this.claimMs,
-      countAs,
-      metricFields.repeat(kind),
-    );
+    const commands = this.redis as unknown as LedgerCommands;
+    const claimArgs = [this.claimMs, countAs, metricFields.repeat(kind)] as const;
+    let first: number;
+    if (kind === 'export') {
+      const { instance, args } = summaryArgs(data as Outcome);
+      first = await commands.ncpLedgerClaimExport(
+        claim,
+        metricsKey(this.prefix),
+        summaryKey(this.prefix, instance),
+        summaryIndexKey(this.prefix),
+        ...claimArgs,
+        ...args,
+      );
+    } else {
+      first = await commands.ncpLedgerClaim(claim, metricsKey(this.prefix), ...claimArgs);
+    }
     // Added even on a repeat: it repairs a first finish that died between claim and add, and
     // BullMQ ignores it when the record is there.
     await this.queue.add(RECORD_NAMES[kind], data, { jobId });
-    return first === 1 ? 'recorded' : 'repeat';
+    if (first !== 1) return 'repeat';
+    this.onRecord?.(kind, data);
+    return 'recorded';
   }
 
   private typed(kind: RecordKind, job: Job | undefined | null): unknown {

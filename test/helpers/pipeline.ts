@@ -3,7 +3,9 @@ import { ExportProducer } from '../../producer/producer.ts';
 import {
   loadJobPolicy,
   loadNcpConfig,
+  loadNotifyConfig,
   loadRedisConfig,
+  loadReportConfig,
   loadWorkerConfig,
 } from '../../shared/config.ts';
 import type { ExportRequestInput, Outcome } from '../../shared/contract.ts';
@@ -98,5 +100,7 @@ export function startInProcessWorker(
     worker: loadWorkerConfig(env),
     policy: loadJobPolicy(env),
     logger: pino({ level: 'silent' }),
+    report: loadReportConfig(env),
+    notify: loadNotifyConfig(env),
   });
 }

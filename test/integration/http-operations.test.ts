@@ -106,13 +106,24 @@ describe('HTTP service: metrics, dashboard, health', () => {
     expect(value('ncp_cache_export_throttle_pause_seconds')).toBe(0);
     expect(value('ncp_cache_export_rate_calls_last_second')).toBeGreaterThanOrEqual(0);
     expect(metrics.types.get('process_cpu_user_seconds_total')).toBe('counter');
+    // Coverage, from the ledger's summaries: the unknown instance was never exported.
+    expect(value('ncp_cache_export_instances')).toBe(4);
+    expect(value('ncp_cache_export_instances_stale')).toBe(1);
+    expect(value('ncp_cache_export_stale_after_seconds')).toBe(26 * 3600);
+    expect(value('ncp_cache_export_oldest_success_age_seconds')).toBeGreaterThanOrEqual(0);
+    expect(value('ncp_cache_export_oldest_success_age_seconds')).toBeLessThan(3600);
 
     // A worker's METRICS_PORT reports the same system-wide series.
     const port = (await worker.metrics)?.port;
     expect(port).toBeGreaterThan(0);
     const fromWorker = await scrape(`http://127.0.0.1:${port}`);
     const system = (e: Exposition) =>
-      e.samples.filter((s) => s.name.startsWith('ncp_cache_export_') && !s.name.includes('rate_'));
+      e.samples.filter(
+        (s) =>
+          s.name.startsWith('ncp_cache_export_') &&
+          !s.name.includes('rate_') &&
+          !s.name.endsWith('_age_seconds'),
+      );
     expect(system(fromWorker)).toEqual(system(metrics));
     expect((await call(`http://127.0.0.1:${port}`, '/healthz')).status).toBe(200);
   });
