@@ -21,6 +21,15 @@ export const OUTCOME_JOB_NAME = 'outcome';
 export const DISCOVERY_QUEUE = 'cache-export-discovery';
 export const DISCOVERY_JOB_NAME = 'discover';
 export const DISCOVERY_OUTCOME_JOB_NAME = 'discovery-outcome';
+/** Pending landing checks: one job per accepted export, on its own queue (`worker/landing/`). */
+export const LANDING_QUEUE = 'cache-export-landing';
+export const LANDING_JOB_NAME = 'landing';
+
+/**
+ * Version of the outcome record's schema, written into each record as `schemaVersion`.
+ * 1: the first (records without the field); 2: adds `landing`.
+ */
+export const OUTCOME_SCHEMA_VERSION = 2;
 
 /** The two NCP API families that expose `exportBackupToObjectStorage`. */
 export const API_FAMILIES = {
@@ -132,6 +141,54 @@ export type OutcomeError = z.infer<typeof outcomeErrorSchema>;
 
 const isoDate = z.iso.datetime({ offset: true });
 
+/**
+ * Where an accepted export stands in its bucket. `pending`: NCP accepted it and the check is
+ * running; `landed`: the object is there and its size held across two looks; `not-landed`:
+ * it was not there, or still changing, when EXPORT_LANDING_TIMEOUT ran out; `not-checked`:
+ * no Object Storage configured (EXPORT_LANDING_CHECK=off), so nothing is known.
+ */
+export const LANDING_STATES = ['pending', 'landed', 'not-landed', 'not-checked'] as const;
+export type LandingState = (typeof LANDING_STATES)[number];
+
+export const landingSeenSchema = z
+  .strictObject({
+    key: z.string(),
+    size: z.int().min(0),
+    etag: z.string().optional(),
+    lastModified: isoDate.optional(),
+  })
+  .describe('An object the check saw.');
+
+export const landingSchema = z
+  .strictObject({
+    state: z.enum(LANDING_STATES),
+    key: z.string().optional().describe('Object key, once landed.'),
+    size: z.int().min(0).optional().describe('Object size in bytes, once landed.'),
+    etag: z.string().optional(),
+    lastModified: isoDate.optional(),
+    landedAfterMs: z
+      .int()
+      .min(0)
+      .optional()
+      .describe('From NCP accepting the export to the look that found the size settled.'),
+    looked: z
+      .string()
+      .optional()
+      .describe('What the check looks for: `key <key>` or `search <prefix>*<fileName>*`.'),
+    seen: z
+      .array(landingSeenSchema)
+      .optional()
+      .describe('Not landed: the candidates seen at the last look (empty: nothing).'),
+    checks: z.int().min(0).optional().describe('Looks made so far.'),
+    error: z
+      .string()
+      .optional()
+      .describe('Not landed: the last Object Storage error, if looking itself failed.'),
+    checkedAt: isoDate.optional().describe('Time of the last look.'),
+  })
+  .describe('Whether the exported object is in the bucket (succeeded exports only).');
+export type Landing = z.infer<typeof landingSchema>;
+
 export const outcomeSchema = z
   .strictObject({
     jobId: z.string().describe('Id of the export job; also the id of this outcome job.'),
@@ -151,6 +208,16 @@ export const outcomeSchema = z
     startedAt: isoDate.describe('Start of the attempt that finished the export.'),
     finishedAt: isoDate,
     meta: z.record(z.string(), z.json()).describe('The request meta, echoed ({} when absent).'),
+    schemaVersion: z
+      .int()
+      .min(1)
+      .optional()
+      .describe(`Version of this schema (${OUTCOME_SCHEMA_VERSION}); absent in version 1 records.`),
+    landing: landingSchema
+      .optional()
+      .describe(
+        'Succeeded exports: whether the object landed in the bucket. `succeeded` alone means NCP accepted the export.',
+      ),
   })
   .describe('The result of one export that finished for good.');
 export type Outcome = z.infer<typeof outcomeSchema>;

@@ -25,6 +25,29 @@ export const NCP_SITE_REGIONS = {
  */
 export const DEFAULT_RETRYABLE_CODES: ReadonlySet<string> = new Set(['1000']);
 
+/**
+ * NCP Object Storage per site and region code: endpoint and signing region. From NCP's
+ * Object Storage guide: kr/us/sg/de on `*.object.ncloudstorage.com`, Japan on its own host,
+ * gov on `*.object.gov-ncloudstorage.com`. The fin site publishes none here: set
+ * OBJECT_STORAGE_URL there.
+ */
+export const OBJECT_STORAGE_ENDPOINTS: Readonly<
+  Record<NcpSite, Readonly<Record<string, { url: string; signingRegion: string }>>>
+> = {
+  public: {
+    KR: { url: 'https://kr.object.ncloudstorage.com', signingRegion: 'kr-standard' },
+    USWN: { url: 'https://us.object.ncloudstorage.com', signingRegion: 'us-standard' },
+    SGN: { url: 'https://sg.object.ncloudstorage.com', signingRegion: 'sg-standard' },
+    JPN: { url: 'https://jp.object.ncpstorage.com', signingRegion: 'jp-standard' },
+    DEN: { url: 'https://de.object.ncloudstorage.com', signingRegion: 'de-standard' },
+  },
+  gov: {
+    KR: { url: 'https://kr.object.gov-ncloudstorage.com', signingRegion: 'gov-standard' },
+    KRS: { url: 'https://krs.object.gov-ncloudstorage.com', signingRegion: 'gov-standard' },
+  },
+  fin: {},
+};
+
 export const DEFAULTS = {
   responseFormat: 'json',
   timeoutMs: 10_000,
@@ -68,4 +91,20 @@ export const DEFAULTS = {
   notifyStaleCheckSeconds: 300,
   notifyMaxAttempts: 10,
   notifyTimeoutMs: 10_000,
+  /**
+   * How long after NCP accepts an export its object may take to land and settle. Copies of
+   * large backups (tens of GB) take minutes; 30 min leaves room for a busy store while still
+   * calling a lost copy lost the same night.
+   */
+  landingTimeoutMs: 1_800_000,
+  /** Time between two looks at a pending export: a size must hold across two of them. */
+  landingPollMs: 10_000,
+  /** Looks due within this much of each other share one List Objects walk. */
+  landingBatchMs: 250,
+  /** Pending landings one worker process looks at together (they hold no NCP slot). */
+  landingConcurrency: 500,
+  /** Object Storage requests per second across every worker (STORAGE_RATE_LIMIT). */
+  storageRateLimit: 20,
+  /** Signing region when OBJECT_STORAGE_URL is set without OBJECT_STORAGE_REGION. */
+  storageSigningRegion: 'kr-standard',
 } as const satisfies Record<string, string | number>;

@@ -19,6 +19,7 @@ import {
   Registry,
 } from 'prom-client';
 import { loadReportConfig } from './config.ts';
+import { LANDINGS_TOTAL, landingCounts, landingHistogram } from './landing/metrics.ts';
 import type { Coverage, Ledger } from './ledger/index.ts';
 import { limiterKeys, readThrottleState, type ThrottleState } from './limiter-keys.ts';
 import { CALL_LATENCY_BUCKETS, metricsKey } from './metric-fields.ts';
@@ -152,6 +153,20 @@ export function createMetricsRegistry(
   });
   registry.registerMetric(
     callLatencyHistogram(async () => (await snapshot()).counters) as unknown as Metric,
+  );
+  new Counter({
+    name: LANDINGS_TOTAL,
+    help: 'Landing checks ended, by state: landed, or not-landed (accepted but never landed).',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const counts = landingCounts((await snapshot()).counters);
+      for (const state of ['landed', 'not-landed']) this.inc({ state }, counts[state] ?? 0);
+    },
+  });
+  registry.registerMetric(
+    landingHistogram(async () => (await snapshot()).counters) as unknown as Metric,
   );
   new Gauge({
     name: 'ncp_cache_export_rate_calls_last_second',

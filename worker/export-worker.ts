@@ -6,6 +6,7 @@
 import { Queue, Worker } from 'bullmq';
 import {
   type JobPolicy,
+  type LandingConfig,
   loadReportConfig,
   type NcpConfig,
   type NotifyConfig,
@@ -26,6 +27,7 @@ import { authProbe } from './auth-probe.ts';
 import type { ListClient } from './discovery/processor.ts';
 import { type DiscoveryWorker, startDiscoveryWorker } from './discovery/worker.ts';
 import { Finisher, finishFailedJobs } from './finish.ts';
+import { type LandingWorker, startLandingWorker } from './landing/worker.ts';
 import { instrumentClient, MetricsRecorder } from './metrics.ts';
 import { type MetricsServer, startMetricsServer } from './metrics-server.ts';
 import { Notifier } from './notify/notifier.ts';
@@ -45,6 +47,8 @@ export interface ExportWorkerOptions {
   report?: ReportConfig;
   /** Webhook notifications; none when undefined. */
   notify?: NotifyConfig | undefined;
+  /** Landing checks of accepted exports; none (outcomes say `not-checked`) when undefined. */
+  landing?: LandingConfig | undefined;
   /** Replaces the NCP client (tests). */
   client?: ExportClient & ListClient & { close?(): Promise<void> };
 }
@@ -56,6 +60,8 @@ export interface ExportWorker {
   readonly discovery: DiscoveryWorker;
   /** Webhook notifications, when NOTIFY_WEBHOOK_URL is set. */
   readonly notifier: Notifier | undefined;
+  /** The landing checks, when configured. */
+  readonly landing: LandingWorker | undefined;
   /** The metrics endpoint, when METRICS_PORT is set and it could listen. */
   readonly metrics: Promise<MetricsServer | undefined>;
   /**
@@ -115,6 +121,15 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
   const stopRetention = startOutcomeRetention(ledger, policy.keepOutcomesSeconds, logger);
   const client = options.client ?? createNcpClient(options.ncp);
   const shutdown = new AbortController();
+  const landing = options.landing
+    ? startLandingWorker({
+        config: options.landing,
+        redis: redisConfig,
+        connection,
+        ledger,
+        logger,
+      })
+    : undefined;
 
   const processor = createExportProcessor({
     client: instrumentClient(client, recorder),
@@ -125,6 +140,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
     throttleMaxWaitMs: config.throttleMaxWaitMs,
     shutdown: shutdown.signal,
     auth,
+    landing: landing?.scheduler,
   });
 
   const discovery = startDiscoveryWorker({
@@ -189,6 +205,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
     limiter,
     discovery,
     notifier,
+    landing,
     metrics,
     close(force = false) {
       closing ??= (async () => {
@@ -197,6 +214,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
         stopAuthWatch();
         await (await metrics)?.close();
         await Promise.all([worker.close(force), discovery.close(force)]);
+        await landing?.close(force);
         await stopFinishing();
         await notifier?.close();
         await recorder.flush();

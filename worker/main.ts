@@ -9,6 +9,7 @@ import type { CliIo } from '../cli/context.ts';
 import type { Register } from '../cli/main.ts';
 import {
   loadJobPolicy,
+  loadLandingConfig,
   loadLogConfig,
   loadNcpConfig,
   loadNotifyConfig,
@@ -35,6 +36,7 @@ export async function runWorker(io: CliIo, signals = process): Promise<number> {
   const policy = loadJobPolicy(io.env);
   const report = loadReportConfig(io.env);
   const notify = loadNotifyConfig(io.env);
+  const landing = loadLandingConfig(io.env);
   // Loaded here, not at the top: the producer commands never pay for the worker's modules.
   const [{ createLogger }, { startExportWorker }] = await Promise.all([
     import('../shared/logger.ts'),
@@ -50,6 +52,7 @@ export async function runWorker(io: CliIo, signals = process): Promise<number> {
     logger,
     report,
     notify,
+    landing,
   });
   logger.info(
     {
@@ -62,6 +65,9 @@ export async function runWorker(io: CliIo, signals = process): Promise<number> {
       window: handle.limiter.window,
       // The webhook's origin only: the rest of its URL often holds a token.
       notify: notify ? new URL(notify.webhookUrl).origin : 'off',
+      landingCheck: landing
+        ? (landing.storageUrl ?? `Object Storage of site ${landing.site}`)
+        : 'off',
     },
     'worker started',
   );

@@ -3,7 +3,13 @@
  * the ledger (`shared/ledger/`), by way of `finish.ts`.
  */
 import type { Job } from 'bullmq';
-import type { ExportRequest, Outcome, OutcomeError } from '../shared/contract.ts';
+import {
+  type ExportRequest,
+  type Landing,
+  OUTCOME_SCHEMA_VERSION,
+  type Outcome,
+  type OutcomeError,
+} from '../shared/contract.ts';
 import { isRecord } from '../shared/json.ts';
 import type { RecordResult } from '../shared/ledger/index.ts';
 import type { NcpResponse } from '../shared/ncp/index.ts';
@@ -24,6 +30,8 @@ export interface FinishedCall {
   finishedAt: Date;
   response?: NcpResponse;
   error?: OutcomeError & { httpStatus?: number | undefined; requestId?: string | undefined };
+  /** Succeeded exports: where the landing check stands (`pending`, or `not-checked` when off). */
+  landing?: Landing | undefined;
 }
 
 export function buildOutcome(call: FinishedCall): Outcome {
@@ -45,5 +53,7 @@ export function buildOutcome(call: FinishedCall): Outcome {
     startedAt: call.startedAt.toISOString(),
     finishedAt: call.finishedAt.toISOString(),
     meta,
+    schemaVersion: OUTCOME_SCHEMA_VERSION,
+    ...(call.landing && !error ? { landing: call.landing } : {}),
   };
 }

@@ -9,7 +9,12 @@
  * that finishes the job for good writes its outcome before returning.
  */
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
-import { type ExportRequest, formatFieldIssue, parseExportRequest } from '../shared/contract.ts';
+import {
+  type ExportRequest,
+  formatFieldIssue,
+  type Landing,
+  parseExportRequest,
+} from '../shared/contract.ts';
 import { isRecord } from '../shared/json.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { NcpResponse } from '../shared/ncp/index.ts';
@@ -41,6 +46,16 @@ export interface ProcessorDeps {
   now?: () => number;
   /** Pauses every worker after repeated auth errors; jobs it stops are handed back. */
   auth?: AuthBreaker | undefined;
+  /**
+   * Schedules the landing check of an accepted export (`worker/landing/`) before its outcome
+   * is written; undefined when checks are off: outcomes then say `not-checked`.
+   */
+  landing?: LandingStarter | undefined;
+}
+
+export interface LandingStarter {
+  /** Queues the check of `request`, accepted at `acceptedAtMs`; returns the pending state. */
+  begin(jobId: string, request: ExportRequest, acceptedAtMs: number): Promise<Landing>;
 }
 
 /** A job stopped by the auth pause comes back this much later (the worker stops taking jobs). */
@@ -112,13 +127,13 @@ export function createExportProcessor(deps: ProcessorDeps) {
       throw ncpError.retryable ? ncpError : new UnrecoverableError(ncpError.message);
     }
 
-    await finish(deps, callLog, {
-      job,
-      request,
-      startedAt,
-      finishedAt: new Date(now()),
-      response,
-    });
+    const finishedAt = new Date(now());
+    // Queued before the outcome: a crash between the two re-runs the job, whose new check
+    // (same id) is a no-op, rather than leave a record `pending` that no check will end.
+    const landing: Landing = deps.landing
+      ? await deps.landing.begin(String(job.id), request, finishedAt.getTime())
+      : { state: 'not-checked' };
+    await finish(deps, callLog, { job, request, startedAt, finishedAt, response, landing });
     return {
       requestId: response.requestId,
       returnCode: response.returnCode,

@@ -1,5 +1,6 @@
 /** The ledger: one record for every job that ends, on the results queue (see `ledger.ts`). */
 export {
+  type LandingUpdate,
   Ledger,
   type LedgerOptions,
   type LedgerTotals,

@@ -16,6 +16,7 @@ import { jobKey } from '../bullmq-layout.ts';
 import type { JobPolicy } from '../config.ts';
 import {
   DISCOVERY_OUTCOME_JOB_NAME,
+  type Landing,
   OUTCOME_JOB_NAME,
   type Outcome,
   RESULTS_QUEUE,
@@ -23,6 +24,7 @@ import {
 import type { DiscoveryOutcome } from '../discovery-contract.ts';
 import { metricFields, metricsKey } from '../metric-fields.ts';
 import type { RedisClient } from '../redis.ts';
+import { LAND_LUA, landingClaimKey, landingCounts } from './landing.ts';
 import {
   followRecords,
   type OutcomeFilter,
@@ -127,7 +129,16 @@ interface LedgerCommands {
     ...args: (string | number)[]
   ): Promise<number>;
   ncpLedgerSummarize(summary: string, index: string, ...args: string[]): Promise<number>;
+  ncpLedgerLand(
+    claim: string,
+    counters: string,
+    summary: string,
+    ...args: (string | number)[]
+  ): Promise<number>;
 }
+
+/** What {@link Ledger.updateLanding} did: counted and wrote, rewrote only, or found no record. */
+export type LandingUpdate = 'updated' | 'repeat' | 'missing';
 
 export class Ledger {
   /** The results queue itself, for the read-only job dashboard; read and write through methods. */
@@ -155,6 +166,9 @@ export class Ledger {
       this.redis.defineCommand('ncpLedgerClaimExport', { numberOfKeys: 4, lua: CLAIM_EXPORT });
       this.redis.defineCommand('ncpLedgerSummarize', { numberOfKeys: 2, lua: SUMMARIZE });
     }
+    if (!('ncpLedgerLand' in this.redis)) {
+      this.redis.defineCommand('ncpLedgerLand', { numberOfKeys: 3, lua: LAND_LUA });
+    }
   }
 
   /** Records an export's outcome: the first finish of its job writes it, any later one repeats. */
@@ -170,6 +184,36 @@ export class Ledger {
   /** Records a discovery's outcome, as {@link recordExport} does for an export. */
   recordDiscovery(outcome: DiscoveryOutcome): Promise<RecordResult> {
     return this.record('discovery', outcome.jobId, outcome, metricFields.discovery(outcome.status));
+  }
+
+  /**
+   * Writes where a succeeded export's object stands (`landing`) into its record. The final
+   * states (`landed`, `not-landed`) are counted once (see `landing.ts`); the record is not a
+   * new outcome and keeps its place. `missing` when the export has no record (yet).
+   */
+  async updateLanding(jobId: string, landing: Landing): Promise<LandingUpdate> {
+    const job = await this.queue.getJob(jobId);
+    if (!job?.data || job.name !== RECORD_NAMES.export) return 'missing';
+    const outcome = job.data as Outcome;
+    let first = 1;
+    if (landing.state === 'landed' || landing.state === 'not-landed') {
+      const { instance } = summaryArgs(outcome);
+      const { fields, sum } = landingCounts(landing);
+      const commands = this.redis as unknown as LedgerCommands;
+      first = await commands.ncpLedgerLand(
+        landingClaimKey(this.prefix, jobId),
+        metricsKey(this.prefix),
+        summaryKey(this.prefix, instance),
+        this.claimMs,
+        jobId,
+        landing.state,
+        landing.key ?? '',
+        sum,
+        ...fields,
+      );
+    }
+    await job.updateData({ ...outcome, landing });
+    return first === 1 ? 'updated' : 'repeat';
   }
 
   /** Those of `jobIds` that have no record (in whatever state a consumer left it). */

@@ -42,7 +42,8 @@ export function summaryKey(prefix: string, instance: string): string {
  * Lua that updates one instance's summary; run after `SUMMARY_KEYS_AT` keys and from
  * `SUMMARY_ARGV_AT` arguments of the script it is part of. Keys: the summary hash, the index.
  * ARGV: instance, api, region, instanceNo, status, finishedAt (ms), day (days since epoch),
- * jobId, fileName, bucketName, error kind, code, message.
+ * jobId, fileName, bucketName, error kind, code, message, landing state. A landing check
+ * that ends sets `ok_landing` and `ok_key` of the last success (`landing.ts`).
  */
 export const SUMMARIZE_LUA = `
 local function summarize(hash, index, a)
@@ -50,7 +51,8 @@ local function summarize(hash, index, a)
   redis.call('HSET', hash, 'api', a[2], 'region', a[3], 'instance', a[4])
   if status == 'succeeded' then
     if at >= tonumber(redis.call('HGET', hash, 'ok_at') or '-1') then
-      redis.call('HSET', hash, 'ok_at', at, 'ok_job', a[8], 'ok_file', a[9], 'ok_bucket', a[10])
+      redis.call('HSET', hash, 'ok_at', at, 'ok_job', a[8], 'ok_file', a[9], 'ok_bucket', a[10],
+        'ok_landing', a[14] or '', 'ok_key', '')
     end
     redis.call('ZADD', index, 'GT', at, instance)
   else
@@ -97,6 +99,7 @@ export function summaryArgs(outcome: Outcome): { instance: string; args: string[
       outcome.error?.kind ?? '',
       outcome.error?.code ?? '',
       (outcome.error?.message ?? '').slice(0, SUMMARY_MESSAGE_MAX),
+      outcome.landing?.state ?? '',
     ],
   };
 }
@@ -106,7 +109,14 @@ export interface InstanceSummary {
   api: string;
   regionCode: string;
   instanceNo: string;
-  lastSuccess: { at: string; fileName: string; bucketName: string; jobId: string } | null;
+  lastSuccess: {
+    at: string;
+    fileName: string;
+    bucketName: string;
+    jobId: string;
+    /** Where its object stands (`pending`, `landed`, ...); absent for records before landing checks. */
+    landing?: { state: string; key?: string };
+  } | null;
   lastFailure: { at: string; kind: string; code: string; message: string; jobId: string } | null;
   /** Runs (first records) and failures per UTC day (`YYYY-MM-DD`), for the days kept. */
   days: Record<string, { runs: number; failed: number }>;
@@ -152,6 +162,14 @@ export function parseSummary(fields: Record<string, string>): InstanceSummary | 
             fileName: fields.ok_file ?? '',
             bucketName: fields.ok_bucket ?? '',
             jobId: fields.ok_job ?? '',
+            ...(fields.ok_landing
+              ? {
+                  landing: {
+                    state: fields.ok_landing,
+                    ...(fields.ok_key ? { key: fields.ok_key } : {}),
+                  },
+                }
+              : {}),
           },
     lastFailure:
       fields.fail_at === undefined
@@ -185,6 +203,8 @@ const FIXED_FIELDS = [
   'ok_file',
   'ok_bucket',
   'ok_job',
+  'ok_landing',
+  'ok_key',
   'fail_at',
   'fail_kind',
   'fail_code',
