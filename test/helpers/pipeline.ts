@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { ExportProducer } from '../../producer/producer.ts';
 import {
   loadJobPolicy,
+  loadLandingConfig,
   loadNcpConfig,
   loadNotifyConfig,
   loadRedisConfig,
@@ -102,5 +103,6 @@ export function startInProcessWorker(
     logger: pino({ level: 'silent' }),
     report: loadReportConfig(env),
     notify: loadNotifyConfig(env),
+    landing: loadLandingConfig(env),
   });
 }
