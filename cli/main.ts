@@ -12,6 +12,7 @@ import { registerRetry } from '../producer/cli/retry.ts';
 import { registerSchedule } from '../producer/cli/schedule.ts';
 import { registerServe } from '../producer/cli/serve.ts';
 import { registerStatus } from '../producer/cli/status.ts';
+import { registerVerify } from '../producer/cli/verify.ts';
 import { ConfigError } from '../shared/config.ts';
 import { ContractError } from '../shared/contract.ts';
 import { registerWorker } from '../worker/main.ts';
@@ -46,6 +47,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     registerStatus,
     registerResults,
     registerReport,
+    registerVerify,
     registerRetry,
     registerResumeAuth,
     registerDiscover,

@@ -42,6 +42,8 @@ export interface KeyRange {
   marker?: string | undefined;
   /** Stop once a page holds a key at or past this; undefined: walk to the end. */
   until?: string | undefined;
+  /** Stop after this many pages. @defaultValue no limit */
+  maxPages?: number | undefined;
 }
 
 export class ObjectStorageClient {
@@ -71,7 +73,7 @@ export class ObjectStorageClient {
     const client = this.client(region);
     const objects: SeenObject[] = [];
     let marker = range.marker ?? '';
-    for (;;) {
+    for (let pages = 1; ; pages++) {
       await this.options.beforeRequest?.(signal);
       this.requests++;
       const page = await client
@@ -100,6 +102,7 @@ export class ObjectStorageClient {
       const last = page.NextMarker || contents.at(-1)?.Key;
       if (!page.IsTruncated || !last) return objects;
       if (range.until !== undefined && last >= range.until) return objects;
+      if (range.maxPages !== undefined && pages >= range.maxPages) return objects;
       marker = last;
     }
   }
