@@ -3,7 +3,7 @@
  * (each figure with its reference, ratio and goal) and, per scenario, what limits each figure.
  * The output is also written to `bench/out/<time>/results.md`. Not part of `npm test`.
  *
- *   --only pipeline,rate,throttle,enqueue,soak,startup,gateway,report   scenarios to run
+ *   --only pipeline,rate,throttle,enqueue,soak,startup,gateway,report,landing   scenarios to run
  *                    (default: all)
  *   --quick          small sizes, one repetition: checks every scenario in a few minutes
  *   --reps N         repetitions of each measurement (default: per scenario, see docs)
@@ -22,6 +22,7 @@ import { killChildrenOnExit } from './cleanup.ts';
 import { BenchContext, type Scenario } from './context.ts';
 import { enqueueScenario } from './enqueue.ts';
 import { gatewayScenario } from './gateway.ts';
+import { landingScenario } from './landing.ts';
 import { pipelineScenario } from './pipeline.ts';
 import { cliScript } from './processes.ts';
 import { summarizeProfiles } from './profile-summary.ts';
@@ -43,6 +44,7 @@ const SCENARIOS: Scenario[] = [
   startupScenario,
   gatewayScenario,
   reportScenario,
+  landingScenario,
 ];
 
 function options() {

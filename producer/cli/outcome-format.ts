@@ -24,6 +24,9 @@ const CSV_COLUMNS = [
   'startedAt',
   'finishedAt',
   'meta',
+  'landingState',
+  'landingKey',
+  'landingSize',
 ] as const;
 
 function flatten(outcome: Outcome): Record<(typeof CSV_COLUMNS)[number], unknown> {
@@ -48,6 +51,9 @@ function flatten(outcome: Outcome): Record<(typeof CSV_COLUMNS)[number], unknown
     startedAt: outcome.startedAt,
     finishedAt: outcome.finishedAt,
     meta: Object.keys(outcome.meta).length > 0 ? JSON.stringify(outcome.meta) : '',
+    landingState: outcome.landing?.state,
+    landingKey: outcome.landing?.key,
+    landingSize: outcome.landing?.size,
   };
 }
 
@@ -76,6 +82,8 @@ interface TableColumn {
 const TABLE_COLUMNS: TableColumn[] = [
   { title: 'FINISHED', width: 20, value: (o) => o.finishedAt.slice(0, 19).replace('T', ' ') },
   { title: 'STATUS', width: 9, value: (o) => o.status },
+  // Where the object stands: pending, landed, not-landed, not-checked; `-` for failures.
+  { title: 'LANDING', width: 11, value: (o) => o.landing?.state ?? '-' },
   {
     title: 'REGION',
     width: 6,

@@ -4,6 +4,7 @@
  *
  * - `GET /__admin/stats` → {@link EmulatorStats}
  * - `GET /__admin/exports` → {@link AcceptedExport}[]
+ * - `GET /__admin/storage-stats` → the Object Storage stand-in's request counts, or null
  * - `POST /__admin/config` with a JSON {@link EmulatorPatch} → 204 (400 with `{error}` if bad)
  * - `POST /__admin/reset` → 204
  */
@@ -20,7 +21,9 @@ const MAX_ADMIN_BODY = 1024 * 1024;
 export async function handleAdmin(
   req: IncomingMessage,
   res: ServerResponse,
-  emulator: Pick<Emulator, 'stats' | 'exports' | 'configure' | 'reset'>,
+  emulator: Pick<Emulator, 'stats' | 'exports' | 'configure' | 'reset'> & {
+    storageStats?: () => unknown;
+  },
 ): Promise<void> {
   const path = (req.url ?? '').split('?')[0];
   const route = `${req.method} ${path}`;
@@ -29,6 +32,8 @@ export async function handleAdmin(
       return json(res, 200, emulator.stats());
     case `GET ${ADMIN_PREFIX}exports`:
       return json(res, 200, emulator.exports());
+    case `GET ${ADMIN_PREFIX}storage-stats`:
+      return json(res, 200, emulator.storageStats?.() ?? null);
     case `POST ${ADMIN_PREFIX}reset`:
       emulator.reset();
       return empty(res);
@@ -47,7 +52,7 @@ export async function handleAdmin(
     }
     default:
       return json(res, 404, {
-        error: `no admin route ${route}; try GET stats, GET exports, POST config, POST reset`,
+        error: `no admin route ${route}; try GET stats, GET exports, GET storage-stats, POST config, POST reset`,
       });
   }
 }

@@ -59,8 +59,10 @@ Runs the NCP API gateway emulator (exportBackupToObjectStorage of vredis and vca
                           --port + 1; 0 for any free one)
   --no-storage            run no Object Storage stand-in
   --landing-delay <ms>    from acceptance to the object's first bytes (default 2000)
+  --landing-delay-max <ms> with more than --landing-delay: each delay drawn from the two
   --landing-grow <ms>     from first bytes to full size (default 3000)
   --landing-never <p>     share of exports that never land (default 0)
+  --landing-never-instance <n>  exports of instance n never land; repeatable
   --landing-truncated <p> share of exports that stop at half their size (default 0)
   --landing-key <tmpl>    object key: {api} {region} {instanceNo} {fileName} {backupTypeMode}
                           {date} (default {instanceNo}/{fileName})
@@ -117,9 +119,11 @@ function storage(
       65_535,
     ),
     delayMs: integer('--landing-delay', values['landing-delay'] ?? '2000'),
+    delayMaxMs: integer('--landing-delay-max', values['landing-delay-max'] ?? '0'),
     growMs: integer('--landing-grow', values['landing-grow'] ?? '3000'),
     neverRate: never,
     truncatedRate: truncated,
+    neverInstances: values['landing-never-instance'] ?? [],
     keyTemplate: values['landing-key'] ?? '{instanceNo}/{fileName}',
   };
 }
@@ -152,6 +156,8 @@ function parse(argv: string[]) {
       latency: { type: 'string' },
       'clock-offset': { type: 'string' },
       'storage-port': { type: 'string' },
+      'landing-delay-max': { type: 'string' },
+      'landing-never-instance': { type: 'string', multiple: true },
       'no-storage': { type: 'boolean' },
       'landing-delay': { type: 'string' },
       'landing-grow': { type: 'string' },

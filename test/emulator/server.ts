@@ -66,7 +66,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const work = req.url?.startsWith(ADMIN_PREFIX)
-      ? handleAdmin(req, res, control)
+      ? handleAdmin(req, res, { ...control, storageStats: () => storage?.stats() ?? null })
       : handleApiRequest(req, res, gateway);
     work.catch((err: unknown) => {
       console.error('[ncp-emulator] unexpected error:', err);

@@ -64,7 +64,7 @@ describe('results, retry and status', () => {
     const lines = run.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toBe(
-      'jobId,status,api,regionCode,instanceNo,backupTypeMode,fileName,bucketName,attempts,httpStatus,requestId,returnCode,errorKind,errorCode,errorMessage,enqueuedAt,startedAt,finishedAt,meta',
+      'jobId,status,api,regionCode,instanceNo,backupTypeMode,fileName,bucketName,attempts,httpStatus,requestId,returnCode,errorKind,errorCode,errorMessage,enqueuedAt,startedAt,finishedAt,meta,landingState,landingKey,landingSize',
     );
     expect(lines[1]).toContain(`,failed,vredis,KR,${a!.instanceNo},SYSTEM,`);
     expect(lines[1]).toContain(',1,503,,,server,500,');
@@ -99,13 +99,13 @@ describe('results, retry and status', () => {
     const failedId = `vredis~KR~${a!.instanceNo}~SYSTEM~${request('').fileName}~${seed.buckets[0]}`;
     const table = await runCli(['results', '--format', 'table', '--kind', 'server'], env);
     const [header, ...rows] = table.stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^FINISHED +STATUS +REGION JOB ID +TRIES HTTP RESULT$/);
+    expect(header).toMatch(/^FINISHED +STATUS +LANDING +REGION JOB ID +TRIES HTTP RESULT$/);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatch(
-      new RegExp(`^\\S+ \\S+ +failed +KR +${failedId} +1 +503 +server/500: `),
+      new RegExp(`^\\S+ \\S+ +failed +- +KR +${failedId} +1 +503 +server/500: `),
     );
     const all = await runCli(['results', '--format', 'table'], env);
-    expect(all.stdout).toMatch(new RegExp(`succeeded KR +${failedId}~r1 +1 +200 `));
+    expect(all.stdout).toMatch(new RegExp(`succeeded not-checked KR +${failedId}~r1 +1 +200 `));
     const csv = await runCli(['results', '--format', 'csv', '--status', 'succeeded'], env);
     expect(csv.stdout).toContain(`\n${failedId}~r1,succeeded,vredis,KR,${a!.instanceNo},`);
   });

@@ -12,12 +12,19 @@ import { type LandingFault, ObjectStore, type StoredObject } from './store.ts';
 export interface LandingSettings {
   /** From acceptance to the object's first appearance. @defaultValue 2000 ms */
   delayMs?: number;
+  /**
+   * With a value above `delayMs`, each export's delay is drawn evenly from `delayMs` to this.
+   * @defaultValue delayMs
+   */
+  delayMaxMs?: number;
   /** From its appearance to its full size. @defaultValue 3000 ms */
   growMs?: number;
   /** Share of exports that never land. @defaultValue 0 */
   neverRate?: number;
   /** Share of exports that stop at half their size. @defaultValue 0 */
   truncatedRate?: number;
+  /** Instances whose exports never land, whatever the draw (demos). @defaultValue [] */
+  neverInstances?: readonly string[];
   /**
    * Where an export lands: placeholders `{api}`, `{region}`, `{instanceNo}`, `{fileName}`,
    * `{backupTypeMode}`, `{date}` (YYYYMMDD, UTC, of the acceptance).
@@ -163,7 +170,7 @@ export async function startObjectStorage(options: ObjectStorageOptions): Promise
     land(accepted, at = Date.now()) {
       const draw = random();
       const fault: LandingFault =
-        draw < landing.neverRate
+        draw < landing.neverRate || landing.neverInstances.includes(accepted.instanceNo)
           ? 'never'
           : draw < landing.neverRate + landing.truncatedRate
             ? 'truncated'
@@ -174,7 +181,10 @@ export async function startObjectStorage(options: ObjectStorageOptions): Promise
         key,
         size: accepted.size,
         acceptedAt: at,
-        delayMs: landing.delayMs,
+        delayMs:
+          landing.delayMaxMs > landing.delayMs
+            ? landing.delayMs + Math.floor(random() * (landing.delayMaxMs - landing.delayMs))
+            : landing.delayMs,
         growMs: landing.growMs,
         fault,
       });
@@ -195,9 +205,11 @@ export async function startObjectStorage(options: ObjectStorageOptions): Promise
 function resolveLanding(settings: LandingSettings): Required<LandingSettings> {
   return {
     delayMs: settings.delayMs ?? 2000,
+    delayMaxMs: settings.delayMaxMs ?? 0,
     growMs: settings.growMs ?? 3000,
     neverRate: settings.neverRate ?? 0,
     truncatedRate: settings.truncatedRate ?? 0,
+    neverInstances: settings.neverInstances ?? [],
     keyTemplate: settings.keyTemplate ?? '{instanceNo}/{fileName}',
   };
 }
