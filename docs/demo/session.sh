@@ -12,6 +12,10 @@ export NCP_API_URL=http://127.0.0.1:$PORT NCP_ACCESS_KEY=EMULATOR-ACCESS-KEY NCP
 export NCP_REGION=KR NCP_RATE_LIMIT=5 QUEUE_PREFIX=demo-$$ EXPORT_MAX_ATTEMPTS=3
 export EXPORT_BACKOFF_BASE_MS=200 EXPORT_BACKOFF_MAX_MS=1000 LOG_LEVEL=warn
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
+# Landing checks against the emulator's Object Storage stand-in (one port above the emulator):
+# a look every 500 ms, and an export not there 10 s after NCP accepted it is reported not landed.
+export OBJECT_STORAGE_URL=http://127.0.0.1:$((PORT + 1)) EXPORT_LANDING_KEY='{instanceNo}/{fileName}'
+export EXPORT_LANDING_POLL_MS=500 EXPORT_LANDING_TIMEOUT=10s
 work=$(mktemp -d)
 pids=()
 # Stops the emulator and the workers, then removes this run's keys from the Redis at REDIS_URL.
@@ -25,8 +29,10 @@ trap cleanup EXIT
 run() { printf '\n$ %s\n' "$*"; "$@" 2>&1; local code=$?; [ $code -eq 0 ] || echo "(exit $code)"; }
 admin() { curl -s -X POST -H 'content-type: application/json' -d "$1" "$NCP_API_URL/__admin/config" >/dev/null; }
 
-node test/emulator/main.ts --port "$PORT" --no-storage --seed test/emulator/seed.example.json --rate 20 \
-  --schedule http503,none,http503 >/dev/null &
+# Exports land 0.5 s after NCP accepts them and grow for 1 s; instance 2345832's never land.
+node test/emulator/main.ts --port "$PORT" --seed test/emulator/seed.example.json --rate 20 \
+  --schedule http503,none,http503 --landing-delay 500 --landing-grow 1000 \
+  --landing-never-instance 2345832 >/dev/null &
 pids+=($!)
 sleep 1
 
@@ -62,3 +68,7 @@ sleep 1.5
 run ncp-cache-export retry --all --kind server,network,timeout
 run ncp-cache-export results --since "$since" --format jsonl
 run ncp-cache-export status
+# Did they land? Each check ends within EXPORT_LANDING_TIMEOUT of its export's acceptance.
+sleep 11
+run ncp-cache-export results --status succeeded --format table
+run ncp-cache-export verify --format table
