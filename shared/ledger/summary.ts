@@ -5,7 +5,7 @@
  * One hash per instance (api, region, instance number) holds its last success (time, file,
  * bucket, job id), its last failure (time, kind, code, message, job id) and its runs and
  * failures per UTC day for the last {@link SUMMARY_DAYS} days; older days are removed as new
- * ones are written, so a hash never grows past about 2 × SUMMARY_DAYS + 12 fields. One sorted
+ * ones are written, so a hash never grows past about 2 × SUMMARY_DAYS + 14 fields. One sorted
  * set indexes the instances by the time of their last success (0 for none yet), so the stale
  * ones are a range of it. The ledger updates both in the script run that claims a record, so
  * only a job's first record counts, and a crash cannot count it half.

@@ -55,8 +55,10 @@ describe('sandbox command line', () => {
       storage: {
         port: 8081,
         delayMs: 2000,
+        delayMaxMs: 0,
         growMs: 3000,
         neverRate: 0,
+        neverInstances: [],
         truncatedRate: 0,
         keyTemplate: '{instanceNo}/{fileName}',
       },

@@ -133,7 +133,7 @@ describe('ledger summary', () => {
     expect(days.at(-1)).toBe(new Date(start + 59 * DAY_MS).toISOString().slice(0, 10));
     expect(summary!.days[days[0]!]).toEqual({ runs: 3, failed: 1 });
     const fields = await connection.hlen(summaryKey(redis.prefix, 'vredis~KR~1234511'));
-    expect(fields).toBeLessThanOrEqual(2 * SUMMARY_DAYS + 12);
+    expect(fields).toBeLessThanOrEqual(2 * SUMMARY_DAYS + 14);
   });
 
   it('rebuilds the summaries from the records retained, once', async () => {
