@@ -1,5 +1,6 @@
 /**
- * Re-runs of exports that failed for good. A re-run is a new job whose id follows the failed
+ * Re-runs of exports that failed for good, or that NCP accepted but whose object never landed
+ * (`landing.state` `not-landed`, with `notLanded`). A re-run is a new job whose id follows the failed
  * run's (`<id>~r1`, `<id>~r2`, ...), so each run keeps its own outcome, and retrying the same
  * failure twice adds one re-run only.
  */
@@ -27,9 +28,13 @@ export interface RetryPlan {
   skipped: RetrySkip[];
 }
 
-export type RetrySelection =
+export type RetrySelection = (
   | { all: true; filter: OutcomeFilter }
-  | { all: false; jobIds: readonly string[]; filter: OutcomeFilter };
+  | { all: false; jobIds: readonly string[]; filter: OutcomeFilter }
+) & {
+  /** Re-run accepted exports that never landed, instead of failures. @defaultValue false */
+  notLanded?: boolean;
+};
 
 export async function planRetries(
   producer: ExportProducer,
@@ -37,7 +42,9 @@ export async function planRetries(
 ): Promise<RetryPlan> {
   const plan: RetryPlan = { retries: [], skipped: [] };
   const failed: Outcome[] = [];
-  const filter: OutcomeFilter = { ...selection.filter, status: 'failed' };
+  const filter: OutcomeFilter = selection.notLanded
+    ? { ...selection.filter, status: 'succeeded', landing: 'not-landed' }
+    : { ...selection.filter, status: 'failed' };
   if (selection.all) {
     for await (const outcome of producer.ledger.exportOutcomes(filter)) failed.push(outcome);
   } else {
@@ -51,8 +58,14 @@ export async function planRetries(
           jobId,
           reason: 'no outcome: it has not finished, or was never enqueued',
         });
-      else if (outcome.status !== 'failed') plan.skipped.push({ jobId, reason: 'it succeeded' });
-      else failed.push(outcome);
+      else if (selection.notLanded && outcome.landing?.state !== 'not-landed') {
+        plan.skipped.push({
+          jobId,
+          reason: `its landing is ${outcome.landing?.state ?? 'unknown'}`,
+        });
+      } else if (!selection.notLanded && outcome.status !== 'failed') {
+        plan.skipped.push({ jobId, reason: 'it succeeded' });
+      } else failed.push(outcome);
     }
   }
 

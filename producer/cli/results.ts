@@ -1,4 +1,5 @@
 import type { Register } from '../../cli/main.ts';
+import { LANDING_STATES } from '../../shared/contract.ts';
 import { withReadOnlyProducer } from './common.ts';
 import { parseChoice, parseKinds, parseSince } from './filters.ts';
 import { createOutcomeWriter, OUTCOME_FORMATS } from './outcome-format.ts';
@@ -9,6 +10,7 @@ interface ResultsFlags {
   kind?: string;
   format?: string;
   follow?: boolean;
+  landing?: string;
 }
 
 export const registerResults: Register = (program, io) => {
@@ -18,6 +20,10 @@ export const registerResults: Register = (program, io) => {
     .option('--status <status>', 'succeeded or failed')
     .option('--since <iso>', 'only exports that finished at or after this time')
     .option('--kind <kinds>', 'only failures of these error kinds, comma-separated')
+    .option(
+      '--landing <state>',
+      'only exports whose landing is pending, landed, not-landed or not-checked',
+    )
     .option('--format <format>', 'jsonl, csv or table')
     .option('--follow', 'keep printing outcomes as they are written, until Ctrl-C')
     .action(async (flags: ResultsFlags) => {
@@ -25,6 +31,7 @@ export const registerResults: Register = (program, io) => {
         status: parseChoice('--status', flags.status, ['succeeded', 'failed'] as const),
         since: parseSince(flags.since),
         kinds: parseKinds(flags.kind),
+        landing: parseChoice('--landing', flags.landing, LANDING_STATES),
       };
       const format =
         parseChoice('--format', flags.format, OUTCOME_FORMATS) ??

@@ -9,6 +9,7 @@ interface RetryFlags {
   kind?: string;
   since?: string;
   dryRun?: boolean;
+  notLanded?: boolean;
 }
 
 export const registerRetry: Register = (program, io) => {
@@ -19,6 +20,10 @@ export const registerRetry: Register = (program, io) => {
     .option('--all', 'every export whose latest run failed')
     .option('--kind <kinds>', 'only failures of these kinds, e.g. server,network')
     .option('--since <iso>', 'only failures that finished at or after this time')
+    .option(
+      '--not-landed',
+      'instead of failures: accepted exports that never landed in their bucket',
+    )
     .option('--dry-run', 'show what would be re-run, enqueue nothing')
     .action(async (jobIds: string[], flags: RetryFlags) => {
       if (!flags.all && jobIds.length === 0) {
@@ -44,7 +49,9 @@ export const registerRetry: Register = (program, io) => {
           }
           const plan = await planRetries(
             producer,
-            flags.all ? { all: true, filter } : { all: false, jobIds, filter },
+            flags.all
+              ? { all: true, filter, notLanded: flags.notLanded ?? false }
+              : { all: false, jobIds, filter, notLanded: flags.notLanded ?? false },
           );
           for (const skip of plan.skipped)
             writeLine(io.stderr, `skipped ${skip.jobId}: ${skip.reason}`);

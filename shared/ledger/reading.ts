@@ -4,7 +4,7 @@
  * them, so every read walks the states in a fixed order, oldest first within each.
  */
 import { type Job, type JobType, type Queue, QueueEvents } from 'bullmq';
-import type { ErrorKind, Outcome } from '../contract.ts';
+import type { ErrorKind, LandingState, Outcome } from '../contract.ts';
 import { duplicateForBlocking, type RedisClient } from '../redis.ts';
 
 export interface OutcomeFilter {
@@ -13,12 +13,15 @@ export interface OutcomeFilter {
   since?: Date | undefined;
   /** Only failed outcomes with one of these error kinds. */
   kinds?: ReadonlySet<ErrorKind> | undefined;
+  /** Only outcomes whose landing check is in this state (succeeded ones only). */
+  landing?: LandingState | undefined;
 }
 
 export function matches(outcome: Outcome, filter: OutcomeFilter): boolean {
   if (filter.status && outcome.status !== filter.status) return false;
   if (filter.since && Date.parse(outcome.finishedAt) < filter.since.getTime()) return false;
   if (filter.kinds && !(outcome.error && filter.kinds.has(outcome.error.kind))) return false;
+  if (filter.landing && outcome.landing?.state !== filter.landing) return false;
   return true;
 }
 

@@ -11,7 +11,7 @@ import {
   startEmulator,
 } from '../emulator/index.ts';
 import { runCli } from '../helpers/cli.ts';
-import { startLandingPipelineWorker } from '../helpers/landing.ts';
+import { settledOutcomes, startLandingPipelineWorker } from '../helpers/landing.ts';
 import { openPipeline, type Pipeline, requestsFromSeed } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
 
@@ -38,7 +38,10 @@ describe('verify and landing-check', () => {
       OBJECT_STORAGE_URL: emulator.objectStorage!.url,
       EXPORT_LANDING_KEY: '{instanceNo}/{fileName}',
     };
-    worker = startLandingPipelineWorker(pipeline, emulator, env);
+    worker = startLandingPipelineWorker(pipeline, emulator, {
+      ...env,
+      EXPORT_LANDING_TIMEOUT: '5s',
+    });
     await pipeline.producer.enqueue(requests.slice(0, 2));
     await waitFor('two exports accepted', async () => (await pipeline.outcomeCount()) >= 2);
     emulator.objectStorage!.configure({ neverRate: 1 });
@@ -122,4 +125,25 @@ describe('verify and landing-check', () => {
     const missing = await runCli(['landing-check', 'no-such-job'], env);
     expect(missing.code).toBe(2);
   });
+
+  it('lists and re-runs the accepted exports that never landed', async () => {
+    const outcomes = await settledOutcomes(pipeline, 3);
+    const lost = outcomes.find((o) => o.landing?.state === 'not-landed')!;
+    const landed = outcomes.find((o) => o.landing?.state === 'landed')!;
+    expect((lost.request as { instanceNo: string }).instanceNo).toBe(never.instanceNo);
+    const listed = await runCli(['results', '--landing', 'not-landed'], env);
+    expect(
+      listed.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).jobId),
+    ).toEqual([lost.jobId]);
+    const plan = await runCli(['retry', '--all', '--not-landed', '--dry-run'], env);
+    expect(plan.stdout.trim()).toBe(`would retry ${lost.jobId} as ${lost.jobId}~r1`);
+    const refused = await runCli(['retry', '--not-landed', landed.jobId], env);
+    expect(refused.stderr).toContain(`skipped ${landed.jobId}: its landing is landed`);
+    // Failures alone, as before: an export that never landed still succeeded at NCP.
+    const failures = await runCli(['retry', '--all', '--dry-run'], env);
+    expect(failures.stdout).toBe('');
+  }, 60_000);
 });
