@@ -36,7 +36,7 @@ function flatten(row: ReportRow): Record<(typeof CSV_COLUMNS)[number], unknown> 
     lastSuccessFile: row.lastSuccess?.fileName,
     lastSuccessBucket: row.lastSuccess?.bucketName,
     lastSuccessJobId: row.lastSuccess?.jobId,
-    landed: row.landed,
+    landed: row.landed?.state,
     runs: row.runs,
     failed: row.failed,
     lastFailureAt: row.lastFailure?.at,
@@ -57,6 +57,7 @@ const COLUMNS: { title: string; width: number; value: (row: ReportRow) => string
   { title: 'LAST SUCCESS (UTC)', width: 19, value: (r) => time(r.lastSuccess?.at) },
   { title: 'AGE', width: 8, value: (r) => formatAge(r.ageSeconds) + (r.stale ? ' !' : '') },
   { title: 'FILE', width: 16, value: (r) => r.lastSuccess?.fileName ?? '-' },
+  { title: 'LANDED', width: 11, value: (r) => r.landed?.state ?? '-' },
   { title: 'RUNS', width: 5, value: (r) => String(r.runs) },
   { title: 'FAILED', width: 6, value: (r) => String(r.failed) },
   {

@@ -15,10 +15,11 @@ export interface ReportRow {
   /** Seconds since the last success; null if there was none. */
   ageSeconds: number | null;
   /**
-   * Whether and where the last successful export landed in Object Storage. Always null for
-   * now: the field is reserved for landing checks.
+   * Whether and where the last successful export landed in Object Storage: its landing state
+   * (`pending`, `landed`, `not-landed`, `not-checked`) and key; null when there was no success,
+   * or it was recorded before landing checks.
    */
-  landed: null;
+  landed: { state: string; key?: string } | null;
   lastFailure: InstanceSummary['lastFailure'];
   /** Exports of this instance recorded in the period, and how many of them failed. */
   runs: number;
@@ -63,7 +64,7 @@ export async function* reportRows(
       lastSuccess: summary.lastSuccess,
       ageSeconds:
         successMs === undefined ? null : Math.max(0, Math.round((options.now - successMs) / 1000)),
-      landed: null,
+      landed: summary.lastSuccess?.landing ?? null,
       lastFailure: summary.lastFailure,
       runs,
       failed,

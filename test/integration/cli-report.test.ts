@@ -81,6 +81,8 @@ describe('report', () => {
     expect(old!.ageSeconds).toBeLessThan(49 * 3600);
     expect(fresh).toMatchObject({
       lastSuccess: { fileName: a!.backups[0]!.fileName, bucketName: seed.buckets[0] },
+      // No Object Storage configured for this worker: its landing was not checked.
+      landed: { state: 'not-checked' },
       lastFailure: null,
       runs: 1,
       failed: 0,
@@ -119,10 +121,10 @@ describe('report', () => {
     const md = await runCli(['report', '--format', 'md'], env);
     const mdLines = md.stdout.trim().split('\n');
     expect(mdLines[0]).toBe(
-      '| API | REGION | INSTANCE | LAST SUCCESS (UTC) | AGE | FILE | RUNS | FAILED | LAST FAILURE |',
+      '| API | REGION | INSTANCE | LAST SUCCESS (UTC) | AGE | FILE | LANDED | RUNS | FAILED | LAST FAILURE |',
     );
     expect(mdLines[2]).toMatch(
-      /^\| vredis \| KR \| 999999 \| - \| never ! \| - \| 1 \| 1 \| .* invalid\//,
+      /^\| vredis \| KR \| 999999 \| - \| never ! \| - \| - \| 1 \| 1 \| .* invalid\//,
     );
     expect(mdLines[3]).toContain('| 2d 0h ! |');
   });
