@@ -89,8 +89,10 @@ export interface SeenObject {
 }
 
 /**
- * The objects of a listing that may be the export: its key, or for a search the new objects
- * whose key holds the file name, those also naming the instance first.
+ * The objects of a listing that may be the export: its key; or, for a search, the new objects
+ * whose key holds the file name and the instance number, else the one new object holding the
+ * file name. Several such objects and none naming the instance are ambiguous (file names that
+ * repeat across instances, such as dates): none is taken, rather than another export's.
  */
 export function candidates(target: LandingTarget, objects: Iterable<SeenObject>): SeenObject[] {
   const found: SeenObject[] = [];
@@ -105,8 +107,10 @@ export function candidates(target: LandingTarget, objects: Iterable<SeenObject>)
     if (Number.isFinite(at) && at < target.notBeforeMs) continue;
     found.push(object);
   }
+  if (target.key !== undefined) return found;
   const named = found.filter((object) => object.key.includes(target.instanceNo));
-  return named.length > 0 ? [...named, ...found.filter((o) => !named.includes(o))] : found;
+  if (named.length > 0) return named;
+  return found.length === 1 ? found : [];
 }
 
 /** What the previous look saw (kept in the landing job between looks). */

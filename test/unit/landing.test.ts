@@ -36,7 +36,7 @@ describe('landing targets', () => {
     ).toBe('vredis/KR/1234511/SYSTEM/cache-backup/20261201/20240702.rdb');
   });
 
-  it('searches for new objects holding the file name, those naming the instance first', () => {
+  it('searches for new objects holding the file name, taking those naming the instance', () => {
     const target = landingTarget(request, AT, { defaultRegion: 'KR', prefix: 'backups/' });
     expect(target).toMatchObject({ prefix: 'backups/', region: 'KR' });
     expect(target.key).toBeUndefined();
@@ -48,7 +48,16 @@ describe('landing targets', () => {
       { key: 'other/1234511/20240702', size: 4, lastModified: fresh },
       { key: 'backups/1234511/20240702.old', size: 5, lastModified: '2026-11-01T00:00:00Z' },
     ]);
-    expect(found.map((o) => o.key)).toEqual(['backups/1234511/20240702', 'backups/999/20240702']);
+    expect(found.map((o) => o.key)).toEqual(['backups/1234511/20240702']);
+    // None naming the instance: the one new object holding the file name, but never one of
+    // several (they may be other instances' exports of a file of the same name).
+    const other = (key: string) => ({ key, size: 1, lastModified: fresh });
+    expect(candidates(target, [other('backups/a/20240702')]).map((o) => o.key)).toEqual([
+      'backups/a/20240702',
+    ]);
+    expect(candidates(target, [other('backups/a/20240702'), other('backups/b/20240702')])).toEqual(
+      [],
+    );
   });
 
   it('walks one range for a bucket: common prefix, from just before the first key to the last', () => {
