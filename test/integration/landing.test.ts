@@ -149,6 +149,22 @@ describe('landing checks', () => {
     expect(Number(counters['l|not-landed'])).toBe(2);
   }, 90_000);
 
+  it('reports not-landed with the error when Object Storage cannot be reached', async () => {
+    pipeline = await openPipeline('landing-unreachable', emulator);
+    worker = startLandingPipelineWorker(pipeline, emulator, {
+      ...BY_KEY,
+      // Nothing listens on port 1: every look fails.
+      OBJECT_STORAGE_URL: 'http://127.0.0.1:1',
+      EXPORT_LANDING_TIMEOUT: '2s',
+    });
+    await pipeline.producer.enqueue([requests[0]!]);
+    const [outcome] = await settledOutcomes(pipeline, 1);
+    const landing = landingOf(outcome!);
+    expect(landing).toMatchObject({ state: 'not-landed', seen: [] });
+    expect(landing.error).toMatch(/ECONNREFUSED|connect/i);
+    expect(landing.error).not.toContain(DEFAULT_CREDENTIALS.secretKey);
+  }, 90_000);
+
   it('says not-checked when no Object Storage is configured, and queues no check', async () => {
     pipeline = await openPipeline('landing-off', emulator);
     worker = startInProcessWorker(pipeline);

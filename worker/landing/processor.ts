@@ -34,9 +34,11 @@ export function createLandingProcessor(deps: LandingProcessorDeps) {
     try {
       found = await deps.looker.look(data.target);
     } catch (cause) {
-      if (!(cause instanceof StorageError)) throw cause;
-      error = cause.message;
-      log.warn({ errorCode: cause.code, err: cause }, 'landing check could not list the bucket');
+      // Any failed look (Object Storage, or Redis under its rate limit) is a look that saw
+      // nothing new: the check goes on until its deadline, and says why if it ends there.
+      error = cause instanceof Error ? cause.message : String(cause);
+      const errorCode = cause instanceof StorageError ? cause.code : undefined;
+      log.warn({ errorCode, err: cause }, 'landing check could not list the bucket');
     }
     const checks = data.checks + 1;
     const at = now();
