@@ -10,7 +10,6 @@ import {
   redisTime,
   testRedisUrl,
   uniquePrefix,
-  untilRedisTime,
 } from '../helpers/redis.ts';
 
 describe('RateLimiter', () => {

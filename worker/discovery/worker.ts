@@ -80,6 +80,7 @@ export function startDiscoveryWorker(options: DiscoveryWorkerOptions): Discovery
     retry: {
       maxAttempts: policy.maxAttempts,
       backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
+      retryAfterMaxMs: config.retryAfterMaxMs,
     },
     shutdown: options.shutdown,
   });
