@@ -5,10 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { JobPolicy } from '../shared/config.ts';
-import { DISCOVERY_JOB_NAME, DISCOVERY_QUEUE } from '../shared/contract.ts';
+import { BACKOFF_TYPE, DISCOVERY_JOB_NAME, DISCOVERY_QUEUE } from '../shared/contract.ts';
 import { delay } from '../shared/delay.ts';
 import type { DiscoveryOutcome, DiscoveryRequest } from '../shared/discovery-contract.ts';
-import { BACKOFF_TYPE, type ExportProducer } from './producer.ts';
+import type { ExportProducer } from './producer.ts';
 
 /**
  * Attempts of a discovery job. Each NCP call in it is already retried with the export policy,

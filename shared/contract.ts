@@ -21,6 +21,11 @@ export const OUTCOME_JOB_NAME = 'outcome';
 export const DISCOVERY_QUEUE = 'cache-export-discovery';
 export const DISCOVERY_JOB_NAME = 'discover';
 export const DISCOVERY_OUTCOME_JOB_NAME = 'discovery-outcome';
+/**
+ * The backoff type of every export and discovery job (`backoff: { type: 'ncp-jitter' }`):
+ * workers resolve it to exponential backoff with full jitter, NCP's Retry-After as a floor.
+ */
+export const BACKOFF_TYPE = 'ncp-jitter';
 
 /** The two NCP API families that expose `exportBackupToObjectStorage`. */
 export const API_FAMILIES = {
