@@ -28,10 +28,13 @@ export function discoveryJobOptions(policy: JobPolicy) {
 
 /** The discovery queue on the producer's connection and prefix; close it after use. */
 export function openDiscoveryQueue(producer: ExportProducer): Queue {
-  return new Queue(DISCOVERY_QUEUE, {
+  const queue = new Queue(DISCOVERY_QUEUE, {
     connection: producer.redis,
     prefix: producer.queue.opts.prefix,
   });
+  // Its connection errors go where the producer's own go (its `onError`).
+  queue.on('error', (error) => producer.queue.emit('error', error));
+  return queue;
 }
 
 /** Enqueues one discovery under a fresh id (`discover-<time>-<random>`); returns the id. */
