@@ -7,9 +7,11 @@
  * floor). Exports are enqueued only once the whole plan is known, through the de-duplicating
  * producer, so a discovery handed back at shutdown or run again enqueues nothing twice.
  */
+
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { ApiFamily, ExportRequest } from '../../shared/contract.ts';
 import { formatFieldIssue } from '../../shared/contract.ts';
+import { DEFAULTS } from '../../shared/defaults.ts';
 import { delay } from '../../shared/delay.ts';
 import {
   type DiscoveredInstance,
@@ -80,8 +82,6 @@ export interface DiscoveryResult {
   filesChosen: number;
   exportsEnqueued: number;
 }
-
-const ENQUEUE_CHUNK = 1000;
 
 export function createDiscoveryProcessor(deps: DiscoveryDeps) {
   const now = deps.now ?? Date.now;
@@ -171,8 +171,8 @@ export function createDiscoveryProcessor(deps: DiscoveryDeps) {
       plan = await planDiscovery(listCall, request, {
         regionCode: request.regionCode ?? deps.defaultRegion,
         since: resolveSince(request.since, now()),
-        pageSize: deps.pageSize ?? 100,
-        concurrency: deps.concurrency ?? 4,
+        pageSize: deps.pageSize ?? DEFAULTS.discoveryPageSize,
+        concurrency: deps.concurrency ?? DEFAULTS.discoveryListConcurrency,
         meta: {
           discovery: String(job.id),
           ...(request.schedule ? { schedule: request.schedule } : {}),
@@ -211,8 +211,10 @@ async function enqueueInChunks(
   requests: readonly ExportRequest[],
 ): Promise<EnqueuedExport[]> {
   const results: EnqueuedExport[] = [];
-  for (let start = 0; start < requests.length; start += ENQUEUE_CHUNK) {
-    results.push(...(await exporter.enqueue(requests.slice(start, start + ENQUEUE_CHUNK))));
+  for (let start = 0; start < requests.length; start += DEFAULTS.discoveryEnqueueChunk) {
+    results.push(
+      ...(await exporter.enqueue(requests.slice(start, start + DEFAULTS.discoveryEnqueueChunk))),
+    );
   }
   return results;
 }

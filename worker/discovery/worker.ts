@@ -3,9 +3,11 @@
  * shares the process's rate limiter, NCP client and shutdown signal with the export worker,
  * and enqueues what it finds through the de-duplicating {@link ExportEnqueuer}.
  */
+
 import { Queue, Worker } from 'bullmq';
 import type { JobPolicy, RedisConfig, WorkerConfig } from '../../shared/config.ts';
 import { DISCOVERY_QUEUE, exportJobId } from '../../shared/contract.ts';
+import { DEFAULTS } from '../../shared/defaults.ts';
 import { ExportEnqueuer } from '../../shared/enqueue/index.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { RedisClient } from '../../shared/redis.ts';
@@ -18,9 +20,6 @@ import {
   type DiscoveryResult,
   type ListClient,
 } from './processor.ts';
-
-/** Discovery jobs one worker process runs at once: few and long, mostly waiting on NCP. */
-export const DISCOVERY_CONCURRENCY = 2;
 
 export interface DiscoveryWorkerOptions {
   redis: RedisConfig;
@@ -85,7 +84,13 @@ export function startDiscoveryWorker(options: DiscoveryWorkerOptions): Discovery
   const worker = new Worker<unknown, DiscoveryResult>(
     DISCOVERY_QUEUE,
     processor,
-    sharedWorkerOptions(options.connection, redisConfig, config, policy, DISCOVERY_CONCURRENCY),
+    sharedWorkerOptions(
+      options.connection,
+      redisConfig,
+      config,
+      policy,
+      DEFAULTS.discoveryConcurrency,
+    ),
   );
   worker.on('error', (error) =>
     logger.error({ err: error, queue: DISCOVERY_QUEUE }, 'discovery worker error'),
