@@ -21,6 +21,7 @@ import { exportRoutes } from './export-routes.ts';
 import { jsonBodyParser } from './json-body.ts';
 import { buildOpenApi } from './openapi.ts';
 import { outcomeRoutes } from './outcome-routes.ts';
+import { registerPage } from './page/routes.ts';
 import {
   isRedisUnavailable,
   redisAvailability,
@@ -45,7 +46,7 @@ export interface HttpAppOptions {
 }
 
 /** Routes polled by machines: logged at debug level only. */
-const QUIET = /^\/(healthz|readyz|metrics)$|^\/(ui|docs)\/static\//;
+const QUIET = /^\/(healthz|readyz|metrics|page\/style\.css)$|^\/(ui|docs)\/static\//;
 
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const { producer, http, logger } = options;
@@ -149,7 +150,14 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     scope.addHook('onRequest', redisAvailability(producer.redis));
     registerRoutes(scope, api);
   });
-  await registerUi(app, { producer, token: http.apiToken, allowRetry: http.uiAllowRetry });
+  await registerUi(app, { producer, token: http.apiToken });
+  await registerPage(app, {
+    producer,
+    prefix: options.prefix,
+    token: http.apiToken,
+    allowRetry: http.uiAllowRetry,
+    staleAfterMs: options.staleAfterMs,
+  });
   logger.debug({ ui: UI_PATH }, 'routes registered');
   return app;
 }

@@ -1,0 +1,138 @@
+/**
+ * One export's whole story at `/exports/:jobId`: where its job stands (state, attempts, last
+ * error, times), its outcome record (NCP's answer, the error, landing where the record carries
+ * one), every run of the same export (`<id>`, `<id>~r1`, ...) and a re-run when it failed for a
+ * reason a later attempt can fix.
+ */
+import { RETRYABLE_KINDS } from '../../../shared/contract.ts';
+import type { ExportProducer } from '../../producer.ts';
+import { type ExportJobView, readExportJob } from '../job-view.ts';
+import { html, pathTo, type SafeHtml } from './html.ts';
+import { landingBadge, landingOf } from './landing.ts';
+import { formatTime, layout } from './layout.ts';
+import { exportLink } from './now.ts';
+
+const RUN_SUFFIX = /~r\d+$/;
+/** Runs of one export looked for after the first. */
+const MAX_RUNS = 50;
+
+export interface Story {
+  job: ExportJobView;
+  /** Every run of the same export that exists, first run first. */
+  runs: string[];
+}
+
+export async function readStory(
+  producer: ExportProducer,
+  jobId: string,
+): Promise<Story | undefined> {
+  const job = await readExportJob(producer, jobId);
+  if (!job) return undefined;
+  const first = jobId.replace(RUN_SUFFIX, '');
+  const candidates = [first, ...Array.from({ length: MAX_RUNS }, (_, i) => `${first}~r${i + 1}`)];
+  const existing = await producer.existingIds(candidates, { records: true });
+  return { job, runs: candidates.filter((id) => existing.has(id)) };
+}
+
+export interface StoryView {
+  story: Story;
+  csrf: string;
+  signedIn: boolean;
+  allowRetry: boolean;
+  notice?: SafeHtml | undefined;
+}
+
+function facts(rows: [string, SafeHtml | string | number | null | undefined][]): SafeHtml {
+  return html`<dl class="facts">${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v ?? '-'}</dd>`)}</dl>`;
+}
+
+function retryForm(view: StoryView): SafeHtml | string {
+  const { job, runs } = view.story;
+  const error = job.outcome?.error;
+  if (job.outcome?.status !== 'failed' || !error) return '';
+  if (runs[runs.length - 1] !== job.jobId)
+    return html`<p class="muted">Re-run already: see the runs below.</p>`;
+  if (!RETRYABLE_KINDS.has(error.kind)) {
+    return html`<p class="muted">Not retryable (${error.kind}): fix the cause, then enqueue it anew.</p>`;
+  }
+  if (!view.allowRetry)
+    return html`<p class="muted">Re-running from the page needs UI_ALLOW_RETRY=true.</p>`;
+  return html`<form method="post" action="${pathTo('exports', job.jobId, 'retry')}">
+    <input type="hidden" name="_csrf" value="${view.csrf}">
+    <button class="primary" type="submit">Retry this export</button></form>`;
+}
+
+export function storyPage(view: StoryView): SafeHtml {
+  const { job, runs } = view.story;
+  const outcome = job.outcome;
+  const request = (job.request ?? {}) as Record<string, unknown>;
+  const landing = landingOf(outcome);
+  const tone =
+    outcome?.status === 'succeeded'
+      ? 'ok'
+      : job.state === 'failed' || outcome?.status === 'failed'
+        ? 'bad'
+        : 'warn';
+  const outcomeFacts = outcome
+    ? facts([
+        ['status', html`<span class="${tone}">${outcome.status}</span>`],
+        ['finished (UTC)', formatTime(outcome.finishedAt)],
+        ['attempts used', outcome.attempts],
+        ['HTTP status', outcome.httpStatus],
+        ['NCP requestId', outcome.requestId],
+        [
+          'returnCode',
+          outcome.returnCode === null
+            ? null
+            : `${outcome.returnCode} ${outcome.returnMessage ?? ''}`,
+        ],
+        [
+          'error',
+          outcome.error
+            ? `${outcome.error.kind}/${outcome.error.code}${outcome.error.retryable ? ' (retryable)' : ''}`
+            : null,
+        ],
+        ['message', outcome.error?.message],
+        [
+          'landing',
+          landing
+            ? html`${landingBadge(landing)} ${landing.details.map(([k, v]) => html`<span class="muted">${k}</span> ${v} `)}`
+            : null,
+        ],
+        [
+          'meta',
+          Object.keys(outcome.meta).length > 0
+            ? html`<code>${JSON.stringify(outcome.meta)}</code>`
+            : null,
+        ],
+      ])
+    : html`<p class="muted">No outcome yet: the export has not finished.</p>`;
+  const body = html`${view.notice ?? ''}
+<h1>Export <span class="mono">${job.jobId}</span></h1>
+<section class="card"><h2>Request</h2>
+${facts([
+  ['api', String(request.api ?? '-')],
+  ['region', String(request.regionCode ?? '-')],
+  ['instance', String(request.instanceNo ?? '-')],
+  ['file', `${String(request.fileName ?? '-')} (${String(request.backupTypeMode ?? '-')})`],
+  ['bucket', String(request.bucketName ?? '-')],
+])}</section>
+<section class="card"><h2>Job</h2>
+${facts([
+  ['state', html`<span class="${tone}">${job.state}</span>`],
+  ['attempts', `${job.attempts.made} of ${job.attempts.max}`],
+  ['enqueued (UTC)', formatTime(job.enqueuedAt)],
+  ['last attempt started (UTC)', formatTime(job.startedAt)],
+  ['finished (UTC)', formatTime(job.finishedAt)],
+  ['last error', job.lastError],
+  [
+    'internals',
+    html`<a href="/ui/queue/cache-export?status=${job.state === 'unknown' ? 'latest' : job.state}">the export queue in /ui</a>`,
+  ],
+])}</section>
+<section class="card"><h2>Outcome</h2>${outcomeFacts}${retryForm(view)}</section>
+<section class="card"><h2>Runs of this export</h2>
+<ol>${runs.map((id) => html`<li>${id === job.jobId ? html`<strong class="mono">${id}</strong> (this run)` : exportLink(id)}</li>`)}</ol>
+</section>`;
+  return layout({ title: `Export ${job.jobId}`, csrf: view.csrf, signedIn: view.signedIn }, body);
+}
