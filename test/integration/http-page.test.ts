@@ -19,6 +19,7 @@ const HOSTILE = {
 };
 const failedId = 'vredis~KR~1234511~SYSTEM~20240702~cache-backup';
 const invalidId = 'vredis~KR~1234522~SYSTEM~20240702~cache-backup';
+const landedId = 'vredis~KR~1234533~SYSTEM~20240702~cache-backup';
 
 interface Answer {
   status: number;
@@ -86,6 +87,15 @@ describe('the page: sign-in, sessions, CSRF, escaping', () => {
     });
     (invalid.request as Record<string, unknown>).fileName = HOSTILE.file;
     await pipeline.producer.ledger.recordExport(invalid);
+    // An outcome with a landing check (an optional field of later versions) shows it.
+    const landed = exportOutcome({
+      jobId: landedId,
+      instanceNo: '1234533',
+      status: 'succeeded',
+      finishedAt,
+    });
+    Object.assign(landed, { landing: { state: 'landed', objectKey: '<b>backup</b>.rdb' } });
+    await pipeline.producer.ledger.recordExport(landed);
     await pipeline.producer.ledger.recordDiscovery({
       jobId: 'discover-hostile',
       request: { api: 'vredis', bucketName: 'cache-backup', regionCode: 'KR' },
@@ -247,6 +257,15 @@ describe('the page: sign-in, sessions, CSRF, escaping', () => {
     expect(invalidStory).toContain('Not retryable (invalid)');
     expect(search).toContain('value="&lt;script&gt;alert(&quot;q&quot;)&lt;/script&gt;"');
     expect(missing).toContain('&lt;script&gt;alert(&quot;id&quot;)&lt;/script&gt;');
+  });
+
+  it('shows the landing where an outcome has one, and none where it has not', async () => {
+    const { cookie } = await signIn();
+    const landed = await request(`/exports/${encodeURIComponent(landedId)}`, { cookie });
+    expect(landed.text).toContain('<dt>landing</dt><dd><span class="ok">landed</span>');
+    expect(landed.text).toContain('&lt;b&gt;backup&lt;/b&gt;.rdb');
+    const without = await request(`/exports/${encodeURIComponent(failedId)}`, { cookie });
+    expect(without.text).not.toContain('<dt>landing</dt>');
   });
 
   it('signs out: the session is gone from Redis and the cookie cleared', async () => {

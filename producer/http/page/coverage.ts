@@ -80,20 +80,23 @@ export async function readCoverage(
 
 export function coverageTable(rows: readonly CoverageRow[]): SafeHtml {
   if (rows.length === 0) return html`<p class="muted">No instance matches.</p>`;
-  const body = rows.map((row) => {
-    const landing = landingOf(row);
+  // The landing column only once landing checks record one.
+  const landings = rows.map((row) => landingOf(row));
+  const withLanding = landings.some((landing) => landing !== undefined);
+  const body = rows.map((row, i) => {
+    const landing = landings[i];
     return html`<tr>
       <td>${row.api}</td><td>${row.regionCode}</td><td class="mono">${row.instanceNo}</td><td>${row.name}</td>
       <td class="${row.stale ? 'bad' : 'ok'}">${formatAge(row.ageSeconds)}${row.stale ? ' (stale)' : ''}</td>
       <td>${row.lastSuccess ? html`${formatTime(row.lastSuccess.at)}<br>${exportLink(row.lastSuccess.jobId)}` : '-'}</td>
-      <td>${landingBadge(landing)}</td>
+      ${withLanding ? html`<td>${landingBadge(landing)}</td>` : ''}
       <td>${row.runs}${row.failed > 0 ? html` <span class="bad">(${row.failed} failed)</span>` : ''}</td>
       <td class="msg">${row.lastFailure ? html`${formatTime(row.lastFailure.at)} ${row.lastFailure.kind}/${row.lastFailure.code}: ${row.lastFailure.message}<br>${exportLink(row.lastFailure.jobId)}` : '-'}</td>
     </tr>`;
   });
   return html`<table>
     <tr><th>api</th><th>region</th><th>instance</th><th>name</th><th>last success age</th>
-      <th>last success (UTC)</th><th>landing</th><th>runs (${DAYS} days)</th><th>last failure</th></tr>
+      <th>last success (UTC)</th>${withLanding ? html`<th>landing</th>` : ''}<th>runs (${DAYS} days)</th><th>last failure</th></tr>
     ${body}</table>`;
 }
 

@@ -8,7 +8,7 @@ import { RETRYABLE_KINDS } from '../../../shared/contract.ts';
 import type { ExportProducer } from '../../producer.ts';
 import { type ExportJobView, readExportJob } from '../job-view.ts';
 import { html, pathTo, type SafeHtml } from './html.ts';
-import { landingBadge, landingOf } from './landing.ts';
+import { type LandingView, landingBadge, landingOf } from './landing.ts';
 import { formatTime, layout } from './layout.ts';
 import { exportLink } from './now.ts';
 
@@ -44,6 +44,12 @@ export interface StoryView {
 
 function facts(rows: [string, SafeHtml | string | number | null | undefined][]): SafeHtml {
   return html`<dl class="facts">${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v ?? '-'}</dd>`)}</dl>`;
+}
+
+/** The landing row, for outcomes that carry one (landing checks). */
+function landingFact(landing: LandingView): [string, SafeHtml] {
+  const details = landing.details.map(([k, v]) => html`<span class="muted">${k}</span> ${v} `);
+  return ['landing', html`${landingBadge(landing)} ${details}`];
 }
 
 function retryForm(view: StoryView): SafeHtml | string {
@@ -93,12 +99,7 @@ export function storyPage(view: StoryView): SafeHtml {
             : null,
         ],
         ['message', outcome.error?.message],
-        [
-          'landing',
-          landing
-            ? html`${landingBadge(landing)} ${landing.details.map(([k, v]) => html`<span class="muted">${k}</span> ${v} `)}`
-            : null,
-        ],
+        ...(landing ? [landingFact(landing)] : []),
         [
           'meta',
           Object.keys(outcome.meta).length > 0
@@ -127,7 +128,9 @@ ${facts([
   ['last error', job.lastError],
   [
     'internals',
-    html`<a href="/ui/queue/cache-export?status=${job.state === 'unknown' ? 'latest' : job.state}">the export queue in /ui</a>`,
+    job.state === 'unknown'
+      ? 'the job record has expired'
+      : html`<a href="${pathTo('ui', 'queue', 'cache-export', job.jobId)}">this job in /ui</a>`,
   ],
 ])}</section>
 <section class="card"><h2>Outcome</h2>${outcomeFacts}${retryForm(view)}</section>

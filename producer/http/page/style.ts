@@ -16,6 +16,7 @@ header form { margin-left: auto; }
 main { max-width: 1200px; margin: 0 auto; padding: 1rem 1.5rem 3rem; }
 h1 { font-size: 1.3rem; margin: .5rem 0 1rem; }
 h2 { font-size: 1.05rem; margin: 1.6rem 0 .6rem; }
+section.card > h2:first-child { margin-top: .2rem; }
 section.card { background: var(--card); border: 1px solid var(--line); border-radius: 6px;
   padding: .8rem 1rem; margin-bottom: 1rem; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: .6rem; }
