@@ -58,6 +58,8 @@ describe.runIf(haveChromium)('the page in Chromium', () => {
   let browser: Browser;
   let page: Page;
   const requested: string[] = [];
+  /** Console messages about a Content Security Policy violation: something from elsewhere was tried. */
+  const violations: string[] = [];
 
   const shot = async (name: string) => {
     await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
@@ -107,6 +109,9 @@ describe.runIf(haveChromium)('the page in Chromium', () => {
     });
     context.on('request', (request) => requested.push(request.url()));
     page = await context.newPage();
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -176,5 +181,6 @@ describe.runIf(haveChromium)('the page in Chromium', () => {
       (url) => !url.startsWith(`${service.url}/`) && !url.startsWith('data:'),
     );
     expect(outside).toEqual([]);
+    expect(violations).toEqual([]);
   });
 });
