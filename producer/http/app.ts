@@ -14,6 +14,7 @@ import type { HttpConfig } from '../../shared/config.ts';
 import { DEFAULTS } from '../../shared/defaults.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { createMetricsRegistry } from '../../shared/metrics.ts';
+import { openDiscoveryQueue } from '../discovery.ts';
 import type { ExportProducer } from '../producer.ts';
 import { requireToken } from './auth.ts';
 import { registerDocs } from './docs.ts';
@@ -150,9 +151,17 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     scope.addHook('onRequest', redisAvailability(producer.redis));
     registerRoutes(scope, api);
   });
-  await registerUi(app, { producer, token: http.apiToken });
+  // Shared by /ui and the page. Its errors are those of the producer's connection, which the
+  // producer reports already.
+  const discoveryQueue = openDiscoveryQueue(producer);
+  discoveryQueue.on('error', () => {});
+  app.addHook('onClose', async () => {
+    await discoveryQueue.close();
+  });
+  await registerUi(app, { producer, discoveryQueue, token: http.apiToken });
   await registerPage(app, {
     producer,
+    discoveryQueue,
     prefix: options.prefix,
     token: http.apiToken,
     allowRetry: http.uiAllowRetry,

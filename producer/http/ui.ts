@@ -16,8 +16,8 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
+import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { openDiscoveryQueue } from '../discovery.ts';
 import type { ExportProducer } from '../producer.ts';
 import { requireToken } from './auth.ts';
 
@@ -25,6 +25,8 @@ export const UI_PATH = '/ui';
 
 export interface UiOptions {
   producer: ExportProducer;
+  /** The discovery queue, opened on the producer's connection. */
+  discoveryQueue: Queue;
   /** undefined with --no-auth. */
   token: string | undefined;
 }
@@ -37,11 +39,7 @@ export const UI_CSP =
 const OUTSIDE_LINK = /<link\b[^>]*href="https?:\/\/[^"]*"[^>]*>\s*/g;
 
 export async function registerUi(app: FastifyInstance, options: UiOptions): Promise<void> {
-  const { producer } = options;
-  const discoveryQueue = openDiscoveryQueue(producer);
-  app.addHook('onClose', async () => {
-    await discoveryQueue.close();
-  });
+  const { producer, discoveryQueue } = options;
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(UI_PATH);
   createBullBoard({

@@ -283,6 +283,34 @@ describe('the page: sign-in, sessions, CSRF, escaping', () => {
     expect((await request('/', { cookie })).status).toBe(303);
   });
 
+  it('needs no sign-in with --no-auth, and still checks forms', async () => {
+    const open = await startTestService(
+      { REDIS_URL: pipeline.redisUrl, QUEUE_PREFIX: pipeline.prefix, HOST: '127.0.0.1' },
+      { auth: false },
+    );
+    try {
+      const home = await fetch(`${open.url}/`, { redirect: 'manual' });
+      expect(home.status).toBe(200);
+      const setCookie = home.headers.get('set-cookie') ?? '';
+      expect(setCookie).toContain('HttpOnly; SameSite=Strict');
+      const text = await home.text();
+      expect(text).not.toContain('Sign out');
+      const refused = await fetch(`${open.url}/failures/retry`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          cookie: setCookie.split(';')[0]!,
+          origin: open.url,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'kind=server&code=500&_csrf=wrong',
+      });
+      expect(refused.status).toBe(403);
+    } finally {
+      await open.close();
+    }
+  });
+
   it('keeps /ui read-only, without the results queue, and with nothing from elsewhere', async () => {
     const auth = { authorization: `Bearer ${TOKEN}` };
     const ui = await request('/ui', { headers: auth });

@@ -4,10 +4,10 @@
  * cookie. Sections: now, failures (with "retry these"), discovery and schedule runs, coverage
  * per instance; `/instances` searches the coverage; `/exports/:jobId` tells one export's story.
  */
+import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RETRYABLE_KINDS } from '../../../shared/contract.ts';
 import { DEFAULTS } from '../../../shared/defaults.ts';
-import { openDiscoveryQueue } from '../../discovery.ts';
 import type { ExportProducer } from '../../producer.ts';
 import { rerunFailed } from '../rerun.ts';
 import { coverageSection, namesFrom, readCoverage } from './coverage.ts';
@@ -22,6 +22,8 @@ import { STYLE, STYLE_PATH } from './style.ts';
 
 export interface PageOptions {
   producer: ExportProducer;
+  /** The discovery queue, opened on the producer's connection. */
+  discoveryQueue: Queue;
   /** QUEUE_PREFIX. */
   prefix: string;
   /** API_TOKEN; undefined with --no-auth. */
@@ -48,10 +50,7 @@ export async function registerPage(app: FastifyInstance, options: PageOptions): 
     prefix: options.prefix,
     ttlSeconds: options.sessionSeconds ?? DEFAULTS.pageSessionSeconds,
   });
-  const discoveryQueue = openDiscoveryQueue(producer);
-  app.addHook('onClose', async () => {
-    await discoveryQueue.close();
-  });
+  const { discoveryQueue } = options;
 
   app.get(STYLE_PATH, async (_request, reply) =>
     reply
