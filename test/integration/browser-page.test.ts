@@ -135,6 +135,16 @@ describe.runIf(haveChromium)('the page in Chromium', () => {
     expect(await page.locator('#runs').textContent()).toContain('3 enqueued');
     await shot('2-overview-failure');
 
+    // The job id leads to the export's story: the attempt that failed, and its outcome.
+    await failures.getByRole('link', { name: failedId }).click();
+    await page.waitForURL(`${service.url}/exports/${encodeURIComponent(failedId)}`);
+    const story = await page.locator('main').textContent();
+    expect(story).toContain('Failed attempts');
+    expect(story).toContain('HTTP 503');
+    expect(story).toContain('server/');
+    await shot('3-failed-story');
+    await page.goBack();
+
     await failures.getByRole('button', { name: 'Retry these 1' }).click();
     await page.waitForURL(/\/\?retried=1&skipped=0#failures$/);
     expect(await page.locator('.notice').textContent()).toContain('Re-enqueued 1 export(s)');
@@ -149,10 +159,10 @@ describe.runIf(haveChromium)('the page in Chromium', () => {
       60_000,
     );
     expect(await page.locator('main').textContent()).toContain(failedId);
-    await shot('3-export-story');
+    await shot('4-export-story');
     await page.goto(`${service.url}/`);
     expect(await page.locator('#failures').textContent()).toContain('No failure.');
-    await shot('4-overview');
+    await shot('5-overview');
   });
 
   it('searches an instance by number and by name', async () => {
@@ -166,16 +176,22 @@ describe.runIf(haveChromium)('the page in Chromium', () => {
     await page.fill('input[name=q]', second!.name);
     await page.press('input[name=q]', 'Enter');
     await expect.poll(() => page.locator('#coverage').textContent()).toContain(second!.instanceNo);
-    await shot('5-search');
+    await shot('6-search');
   });
 
   it('opens /ui for job internals, read-only, and no request leaves the machine', async () => {
     await page.goto(`${service.url}/ui`);
     await page.waitForSelector('text=cache-export-discovery', { timeout: 30_000 });
     await page.waitForLoadState('networkidle');
-    await shot('6-ui');
+    await shot('7-ui');
     const text = await page.locator('body').textContent();
     expect(text).not.toContain('cache-export-results');
+    // An export's story links to its job here.
+    await page.goto(`${service.url}/exports/${encodeURIComponent(failedId)}`);
+    await page.getByRole('link', { name: 'this job in /ui' }).click();
+    await page.waitForSelector(`text=${failedId}`, { timeout: 30_000 });
+    await page.waitForLoadState('networkidle');
+    await shot('8-ui-job');
     expect(requested.length).toBeGreaterThan(10);
     const outside = requested.filter(
       (url) => !url.startsWith(`${service.url}/`) && !url.startsWith('data:'),

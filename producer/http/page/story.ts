@@ -4,6 +4,7 @@
  * one), every run of the same export (`<id>`, `<id>~r1`, ...) and a re-run when it failed for a
  * reason a later attempt can fix.
  */
+import type { Job } from 'bullmq';
 import { RETRYABLE_KINDS } from '../../../shared/contract.ts';
 import type { ExportProducer } from '../../producer.ts';
 import { type ExportJobView, readExportJob } from '../job-view.ts';
@@ -20,6 +21,8 @@ export interface Story {
   job: ExportJobView;
   /** Every run of the same export that exists, first run first. */
   runs: string[];
+  /** The error of each failed attempt BullMQ kept (first line of its stack), oldest first. */
+  failedAttempts: string[];
 }
 
 export async function readStory(
@@ -30,8 +33,12 @@ export async function readStory(
   if (!job) return undefined;
   const first = jobId.replace(RUN_SUFFIX, '');
   const candidates = [first, ...Array.from({ length: MAX_RUNS }, (_, i) => `${first}~r${i + 1}`)];
-  const existing = await producer.existingIds(candidates, { records: true });
-  return { job, runs: candidates.filter((id) => existing.has(id)) };
+  const [existing, record] = await Promise.all([
+    producer.existingIds(candidates, { records: true }),
+    producer.queue.getJob(jobId) as Promise<Job | undefined>,
+  ]);
+  const failedAttempts = (record?.stacktrace ?? []).map((stack) => stack.split('\n')[0] ?? '');
+  return { job, runs: candidates.filter((id) => existing.has(id)), failedAttempts };
 }
 
 export interface StoryView {
@@ -44,6 +51,13 @@ export interface StoryView {
 
 function facts(rows: [string, SafeHtml | string | number | null | undefined][]): SafeHtml {
   return html`<dl class="facts">${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v ?? '-'}</dd>`)}</dl>`;
+}
+
+/** The attempts that failed before the last, as BullMQ kept their errors. */
+function attemptsSection(story: Story): SafeHtml | string {
+  if (story.failedAttempts.length === 0) return '';
+  const items = story.failedAttempts.map((line) => html`<li class="msg">${line}</li>`);
+  return html`<section class="card"><h2>Failed attempts</h2><ol>${items}</ol></section>`;
 }
 
 /** The landing row, for outcomes that carry one (landing checks). */
@@ -133,6 +147,7 @@ ${facts([
       : html`<a href="${pathTo('ui', 'queue', 'cache-export', job.jobId)}">this job in /ui</a>`,
   ],
 ])}</section>
+${attemptsSection(view.story)}
 <section class="card"><h2>Outcome</h2>${outcomeFacts}${retryForm(view)}</section>
 <section class="card"><h2>Runs of this export</h2>
 <ol>${runs.map((id) => html`<li>${id === job.jobId ? html`<strong class="mono">${id}</strong> (this run)` : exportLink(id)}</li>`)}</ol>

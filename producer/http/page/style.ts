@@ -44,6 +44,7 @@ header button { background: transparent; color: #dbe4ff; border-color: #5b6678; 
 input[type=search], input[type=password] { font: inherit; padding: .35rem .5rem; border: 1px solid #98a2b3;
   border-radius: 5px; min-width: 280px; }
 form.inline { display: inline; }
+section.card > form { margin-top: .8rem; }
 .signin { max-width: 420px; margin: 10vh auto; }
 .signin label { display: block; margin: .8rem 0 .3rem; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
