@@ -130,7 +130,7 @@ describe.runIf(haveChromium)('the page in Chromium', () => {
     await page.click('button[type=submit]');
     await page.waitForURL(`${service.url}/`);
     const failures = page.locator('#failures');
-    await expect.poll(() => failures.textContent()).toContain(failedId);
+    await expect.poll(() => failures.textContent(), { timeout: 20_000 }).toContain(failedId);
     expect(await failures.textContent()).toContain('server');
     expect(await page.locator('#runs').textContent()).toContain('3 enqueued');
     await shot('2-overview-failure');
@@ -163,7 +163,7 @@ describe.runIf(haveChromium)('the page in Chromium', () => {
     await page.goto(`${service.url}/`);
     expect(await page.locator('#failures').textContent()).toContain('No failure.');
     await shot('5-overview');
-  });
+  }, 120_000);
 
   it('searches an instance by number and by name', async () => {
     await page.goto(`${service.url}/instances`);
@@ -175,9 +175,11 @@ describe.runIf(haveChromium)('the page in Chromium', () => {
     expect(await rows.nth(1).textContent()).toContain(second!.instanceNo);
     await page.fill('input[name=q]', second!.name);
     await page.press('input[name=q]', 'Enter');
-    await expect.poll(() => page.locator('#coverage').textContent()).toContain(second!.instanceNo);
+    await expect
+      .poll(() => page.locator('#coverage').textContent(), { timeout: 20_000 })
+      .toContain(second!.instanceNo);
     await shot('6-search');
-  });
+  }, 120_000);
 
   it('opens /ui for job internals, read-only, and no request leaves the machine', async () => {
     await page.goto(`${service.url}/ui`);
@@ -198,5 +200,5 @@ describe.runIf(haveChromium)('the page in Chromium', () => {
     );
     expect(outside).toEqual([]);
     expect(violations).toEqual([]);
-  });
+  }, 120_000);
 });
