@@ -138,6 +138,20 @@ describe('the page: sign-in, sessions, CSRF', () => {
     expect(retry.status).toBe(303);
     expect(retry.headers.get('location')).toBe('/?retried=1&skipped=0#failures');
     expect(await pipeline.producer.queue.getJob(`${failedId}~r1`)).toBeDefined();
+
+    // One export from its story: once re-run it is not re-run again, and invalid never is.
+    const again = await request(`/exports/${encodeURIComponent(failedId)}/retry`, {
+      cookie,
+      form: { _csrf: csrf },
+    });
+    expect(again.status).toBe(409);
+    expect(again.text).toContain(`already re-run as ${failedId}~r1`);
+    const never = await request(`/exports/${encodeURIComponent(invalidId)}/retry`, {
+      cookie,
+      form: { _csrf: csrf },
+    });
+    expect(never.status).toBe(403);
+    expect(await pipeline.producer.queue.getJob(`${failedId}~r2`)).toBeUndefined();
   });
 
   it('signs out: the session is gone from Redis and the cookie cleared', async () => {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../helpers/http-service.ts';
 import {
+  csrfIn,
   failedId,
   invalidId,
   landedId,
@@ -106,5 +107,24 @@ describe('the page: what it shows', () => {
       },
     );
     expect(retry.status).toBe(403);
+  });
+
+  it("re-runs one export from its story and tells the new run's story", async () => {
+    const { cookie } = await signIn();
+    const story = await request(`/exports/${encodeURIComponent(failedId)}`, { cookie });
+    expect(story.text).toContain('Retry this export');
+    const retry = await request(`/exports/${encodeURIComponent(failedId)}/retry`, {
+      cookie,
+      form: { _csrf: csrfIn(story.text) },
+    });
+    expect(retry.status).toBe(303);
+    const location = retry.headers.get('location') ?? '';
+    expect(location).toBe(
+      `/exports/${encodeURIComponent(`${failedId}~r1`)}?rerunOf=${encodeURIComponent(failedId)}`,
+    );
+    const rerun = await request(location, { cookie });
+    expect(rerun.status).toBe(200);
+    expect(rerun.text).toContain(`Re-run of ${failedId}: enqueued as this export.`);
+    expect(rerun.text).toContain('No outcome yet');
   });
 });
