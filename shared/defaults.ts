@@ -59,6 +59,8 @@ export const DEFAULTS = {
   httpBodyLimitBytes: 16 * 1024 * 1024,
   httpRequestTimeoutMs: 30_000,
   metricsHost: '0.0.0.0',
+  /** How long a sign-in to the page (`/` of `serve`) lasts. */
+  pageSessionSeconds: 12 * 3600,
   /** An instance with no successful export for this long is stale (a daily backup, plus 2 h). */
   reportStaleAfter: '26h',
   notifyFormat: 'json',
