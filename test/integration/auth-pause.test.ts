@@ -7,7 +7,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { renderStatus } from '../../producer/cli/status.ts';
+import { renderStatus } from '../../cli/commands/status.ts';
 import { readStatus } from '../../producer/status.ts';
 import {
   loadJobPolicy,

@@ -1,8 +1,7 @@
-import { writeLine } from '../../cli/context.ts';
-import type { Register } from '../../cli/main.ts';
 import { loadRedisConfig } from '../../shared/config.ts';
 import { clearAuthPause, limiterKeys, readThrottleState } from '../../shared/limiter-keys.ts';
-import { withProducer } from './common.ts';
+import { type Register, writeLine } from '../context.ts';
+import { withProducer } from '../lib/common.ts';
 
 /**
  * `resume-auth`: lifts the pause that repeated NCP auth errors put on every worker. Workers

@@ -4,9 +4,7 @@
  * loopback.
  */
 import type { FastifyInstance } from 'fastify';
-import { CliError, type CliIo, EXIT } from '../../cli/context.ts';
-import type { Register } from '../../cli/main.ts';
-import { packageVersion } from '../../cli/version.ts';
+import { ExportProducer } from '../../producer/producer.ts';
 import {
   type HttpConfig,
   loadExportRegion,
@@ -18,7 +16,8 @@ import {
 } from '../../shared/config.ts';
 import { describeRedis } from '../../shared/redis.ts';
 import { isLoopback } from '../../shared/urls.ts';
-import { ExportProducer } from '../producer.ts';
+import { CliError, type CliIo, EXIT, type Register } from '../context.ts';
+import { packageVersion } from '../version.ts';
 
 export const registerServe: Register = (program, io, setExitCode) => {
   program
@@ -66,7 +65,7 @@ export async function startService(io: CliIo, options: { auth: boolean }): Promi
   // The HTTP stack (Fastify, bull-board) is loaded by `serve` only: other commands start faster.
   const [{ createLogger }, { buildHttpApp }] = await Promise.all([
     import('../../shared/logger.ts'),
-    import('../http/app.ts'),
+    import('../../producer/http/app.ts'),
   ]);
   const logger = createLogger(loadLogConfig(io.env), 'ncp-cache-export-serve', io.stdout);
   const producer = await ExportProducer.connect({

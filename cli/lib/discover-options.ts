@@ -3,9 +3,9 @@
  * their translation into a validated discovery request (and back, for `schedule list`).
  */
 import { type Command, Option } from 'commander';
-import { CliError, EXIT } from '../../cli/context.ts';
 import { type Env, loadExportRegion } from '../../shared/config.ts';
 import { type DiscoveryRequest, parseDiscoveryRequest } from '../../shared/discovery-contract.ts';
+import { CliError, EXIT } from '../context.ts';
 
 export interface DiscoverFlags {
   api: string;

@@ -3,18 +3,22 @@
  * prints what it found and enqueued. The listing runs in a worker so that its NCP calls share
  * the global rate limit; with no worker running, the command says so instead of waiting.
  */
-import { CliError, EXIT, writeLine } from '../../cli/context.ts';
-import type { Register } from '../../cli/main.ts';
+
+import {
+  enqueueDiscovery,
+  openDiscoveryQueue,
+  waitForDiscovery,
+} from '../../producer/discovery.ts';
 import { loadJobPolicy } from '../../shared/config.ts';
 import type { DiscoveryOutcome } from '../../shared/discovery-contract.ts';
-import { enqueueDiscovery, openDiscoveryQueue, waitForDiscovery } from '../discovery.ts';
-import { withProducer } from './common.ts';
+import { CliError, EXIT, type Register, writeLine } from '../context.ts';
+import { withProducer } from '../lib/common.ts';
 import {
   addDiscoverOptions,
   type DiscoverFlags,
   discoveryRequestFrom,
-} from './discover-options.ts';
-import { renderDiscovery } from './discovery-table.ts';
+} from '../lib/discover-options.ts';
+import { renderDiscovery } from '../lib/discovery-table.ts';
 
 interface DiscoverCommandFlags extends DiscoverFlags {
   json?: boolean;

@@ -1,12 +1,11 @@
-import { type CliIo, writeLine } from '../../cli/context.ts';
-import type { Register } from '../../cli/main.ts';
+import type { ExportProducer } from '../../producer/producer.ts';
+import { pending, readStatus, type StatusSnapshot } from '../../producer/status.ts';
 import { loadRedisConfig } from '../../shared/config.ts';
 import { delay } from '../../shared/delay.ts';
 import { describeRedis } from '../../shared/redis.ts';
-import type { ExportProducer } from '../producer.ts';
-import { pending, readStatus, type StatusSnapshot } from '../status.ts';
-import { isRedisUnreachable, withReadOnlyProducer } from './common.ts';
-import { parseInteger } from './filters.ts';
+import { type CliIo, type Register, writeLine } from '../context.ts';
+import { isRedisUnreachable, withReadOnlyProducer } from '../lib/common.ts';
+import { parseInteger } from '../lib/filters.ts';
 
 interface StatusFlags {
   json?: boolean;

@@ -1,7 +1,6 @@
-import { writeLine } from '../../cli/context.ts';
-import type { Register } from '../../cli/main.ts';
 import { ContractError } from '../../shared/contract.ts';
-import { withProducer } from './common.ts';
+import { type Register, writeLine } from '../context.ts';
+import { withProducer } from '../lib/common.ts';
 
 interface EnqueueFlags {
   api: string;

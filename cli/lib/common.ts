@@ -1,7 +1,7 @@
-import { CliError, type CliIo, EXIT } from '../../cli/context.ts';
+import { ExportProducer } from '../../producer/producer.ts';
 import { loadExportRegion, loadJobPolicy, loadRedisConfig } from '../../shared/config.ts';
 import { describeRedis } from '../../shared/redis.ts';
-import { ExportProducer } from '../producer.ts';
+import { CliError, type CliIo, EXIT } from '../context.ts';
 
 /** A producer configured from the environment (REDIS_URL, QUEUE_PREFIX, NCP_REGION, EXPORT_*). */
 export function openProducer(

@@ -3,8 +3,6 @@
  * how it then ends is `shutdown.ts`.
  */
 
-import type { CliIo } from '../cli/context.ts';
-import type { Register } from '../cli/main.ts';
 import {
   loadJobPolicy,
   loadLogConfig,
@@ -13,10 +11,11 @@ import {
   loadRedisConfig,
   loadReportConfig,
   loadWorkerConfig,
-} from '../shared/config.ts';
-import { EXPORT_QUEUE } from '../shared/contract.ts';
-import { describeRedis } from '../shared/redis.ts';
-import { type ProcessSignals, runUntilSignalled } from './shutdown.ts';
+} from '../../shared/config.ts';
+import { EXPORT_QUEUE } from '../../shared/contract.ts';
+import { describeRedis } from '../../shared/redis.ts';
+import { type ProcessSignals, runUntilSignalled } from '../../worker/shutdown.ts';
+import type { CliIo, Register } from '../context.ts';
 
 export const registerWorker: Register = (program, io, setExitCode) => {
   program
@@ -36,8 +35,8 @@ export async function runWorker(io: CliIo, signals?: ProcessSignals): Promise<nu
   const notify = loadNotifyConfig(io.env);
   // Loaded here, not at the top: the producer commands never pay for the worker's modules.
   const [{ createLogger }, { startExportWorker }] = await Promise.all([
-    import('../shared/logger.ts'),
-    import('./export-worker.ts'),
+    import('../../shared/logger.ts'),
+    import('../../worker/export-worker.ts'),
   ]);
   const logger = createLogger(loadLogConfig(io.env), 'ncp-cache-export-worker', io.stdout);
 

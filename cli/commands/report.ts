@@ -1,11 +1,10 @@
-import { CliError, EXIT, writeLine } from '../../cli/context.ts';
-import type { Register } from '../../cli/main.ts';
+import { reportRows } from '../../producer/report/rows.ts';
 import { loadReportConfig, parseDurationMs } from '../../shared/config.ts';
 import { SUMMARY_DAYS } from '../../shared/ledger/index.ts';
-import { createReportWriter, REPORT_FORMATS } from '../report/format.ts';
-import { reportRows } from '../report/rows.ts';
-import { withProducer, withReadOnlyProducer } from './common.ts';
-import { parseChoice } from './filters.ts';
+import { CliError, EXIT, type Register, writeLine } from '../context.ts';
+import { withProducer, withReadOnlyProducer } from '../lib/common.ts';
+import { parseChoice } from '../lib/filters.ts';
+import { createReportWriter, REPORT_FORMATS } from '../lib/report-format.ts';
 
 interface ReportFlags {
   stale?: string;
