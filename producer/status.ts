@@ -1,10 +1,10 @@
 /** A snapshot of the whole system: both queues, the shared throttle, and recent failures. */
 import type { ErrorKind } from '../shared/contract.ts';
+import { JOB_STATES, type JobState } from '../shared/job-states.ts';
 import { limiterKeys, readThrottleState, type ThrottleState } from '../shared/limiter-keys.ts';
 import type { ExportProducer } from './producer.ts';
 
-const STATES = ['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'] as const;
-type Counts = Record<(typeof STATES)[number], number>;
+type Counts = Record<JobState, number>;
 
 export interface StatusSnapshot {
   at: string;
@@ -25,7 +25,7 @@ export async function readStatus(
   redisPrefix: string,
 ): Promise<StatusSnapshot> {
   const [exports, outcomeCounts, throttle, recent, workers] = await Promise.all([
-    producer.queue.getJobCounts(...STATES) as Promise<Counts>,
+    producer.queue.getJobCounts(...JOB_STATES) as Promise<Counts>,
     producer.ledger.retained(),
     readThrottleState(producer.redis, limiterKeys(redisPrefix)),
     producer.ledger.recentExportOutcomes(RECENT),
