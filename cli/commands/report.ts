@@ -61,8 +61,7 @@ export const registerReport: Register = (program, io, setExitCode) => {
           writeLine(io.stderr, `summaries rebuilt from ${read} outcome record(s)`);
         }
         // Ages are measured on Redis' clock, the one every record's host shares.
-        const [seconds, micros] = await producer.redis.time();
-        const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+        const now = await producer.now();
         const writer = createReportWriter(format, io.stdout);
         let stale = 0;
         for await (const row of reportRows(producer.ledger, {

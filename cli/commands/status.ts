@@ -22,7 +22,6 @@ export const registerStatus: Register = (program, io) => {
     .option('--interval <ms>', 'refresh interval for --watch, 100 to 3600000', '1000')
     .action(async (flags: StatusFlags) => {
       const intervalMs = parseInteger('--interval', flags.interval, 100, 3_600_000);
-      const prefix = loadRedisConfig(io.env).prefix;
       await withReadOnlyProducer(io, async (producer) => {
         const signals = io.signals ?? process;
         const stop = new AbortController();
@@ -31,7 +30,7 @@ export const registerStatus: Register = (program, io) => {
         try {
           let first: StatusSnapshot | undefined;
           for (;;) {
-            const snapshot = await readSnapshot(io, producer, prefix, flags.watch ?? false);
+            const snapshot = await readSnapshot(io, producer, flags.watch ?? false);
             if (snapshot) {
               first ??= snapshot;
               if (flags.json) writeLine(io.stdout, JSON.stringify(snapshot));
@@ -59,11 +58,10 @@ export const registerStatus: Register = (program, io) => {
 async function readSnapshot(
   io: CliIo,
   producer: ExportProducer,
-  prefix: string,
   watch: boolean,
 ): Promise<StatusSnapshot | undefined> {
   try {
-    return await readStatus(producer, prefix);
+    return await readStatus(producer);
   } catch (error) {
     if (!watch || !isRedisUnreachable(error, producer)) throw error;
     writeLine(

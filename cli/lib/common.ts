@@ -55,7 +55,7 @@ export async function withProducer<T>(
  */
 export function isRedisUnreachable(error: unknown, producer: ExportProducer): boolean {
   const name = (error as Error | undefined)?.name;
-  return name === 'MaxRetriesPerRequestError' || producer.redis.status !== 'ready';
+  return name === 'MaxRetriesPerRequestError' || !producer.connected;
 }
 
 /** {@link withProducer} for commands that only read (`status`, `results`): nothing is written. */
