@@ -2,21 +2,21 @@
  * `ncp-cache-export`: one binary for the worker and every producer command.
  */
 import { Command, CommanderError } from 'commander';
-import { registerBulk } from '../producer/cli/bulk.ts';
-import { registerDiscover } from '../producer/cli/discover.ts';
-import { registerEnqueue } from '../producer/cli/enqueue.ts';
-import { registerReport } from '../producer/cli/report.ts';
-import { registerResults } from '../producer/cli/results.ts';
-import { registerResumeAuth } from '../producer/cli/resume-auth.ts';
-import { registerRetry } from '../producer/cli/retry.ts';
-import { registerSchedule } from '../producer/cli/schedule.ts';
-import { registerServe } from '../producer/cli/serve.ts';
-import { registerStatus } from '../producer/cli/status.ts';
-import { registerVerify } from '../producer/cli/verify.ts';
 import { ConfigError } from '../shared/config.ts';
 import { ContractError } from '../shared/contract.ts';
-import { registerWorker } from '../worker/main.ts';
 import { endQuietlyOnClosedPipe } from './closed-pipe.ts';
+import { registerBulk } from './commands/bulk.ts';
+import { registerDiscover } from './commands/discover.ts';
+import { registerEnqueue } from './commands/enqueue.ts';
+import { registerReport } from './commands/report.ts';
+import { registerResults } from './commands/results.ts';
+import { registerResumeAuth } from './commands/resume-auth.ts';
+import { registerRetry } from './commands/retry.ts';
+import { registerSchedule } from './commands/schedule.ts';
+import { registerServe } from './commands/serve.ts';
+import { registerStatus } from './commands/status.ts';
+import { registerVerify } from './commands/verify.ts';
+import { registerWorker } from './commands/worker.ts';
 import { CliError, type CliIo, EXIT, writeLine } from './context.ts';
 import { refuseRepeatedOptions } from './repeated-options.ts';
 import { packageVersion } from './version.ts';
@@ -98,5 +98,3 @@ function reportError(error: unknown, io: CliIo): number {
 function processIo(): CliIo {
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 }
-
-export type Register = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;

@@ -2,24 +2,24 @@
  * Discovery from the producer side: enqueue a discovery job, and wait for the outcome a worker
  * writes for it. Discovery itself runs in the workers, so its NCP calls share their rate limit.
  */
+
 import { randomBytes } from 'node:crypto';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { JobPolicy } from '../shared/config.ts';
-import { DISCOVERY_JOB_NAME, DISCOVERY_QUEUE } from '../shared/contract.ts';
+import { BACKOFF_TYPE, DISCOVERY_JOB_NAME, DISCOVERY_QUEUE } from '../shared/contract.ts';
+import { DEFAULTS } from '../shared/defaults.ts';
 import { delay } from '../shared/delay.ts';
 import type { DiscoveryOutcome, DiscoveryRequest } from '../shared/discovery-contract.ts';
-import { BACKOFF_TYPE, type ExportProducer } from './producer.ts';
+import type { ExportProducer } from './producer.ts';
 
 /**
- * Attempts of a discovery job. Each NCP call in it is already retried with the export policy,
- * so job-level attempts only cover what is not NCP's doing (a lost Redis connection, a crash).
+ * Options of every discovery job, enqueued by hand or created by a schedule. Each NCP call in
+ * it is already retried with the export policy, so the job's own attempts only cover what is
+ * not NCP's doing (a lost Redis connection, a crash).
  */
-export const DISCOVERY_ATTEMPTS = 3;
-
-/** Options of every discovery job, enqueued by hand or created by a schedule. */
 export function discoveryJobOptions(policy: JobPolicy) {
   return {
-    attempts: DISCOVERY_ATTEMPTS,
+    attempts: DEFAULTS.discoveryAttempts,
     backoff: { type: BACKOFF_TYPE },
     removeOnComplete: { age: policy.keepCompletedSeconds },
     removeOnFail: { age: policy.keepFailedSeconds },
@@ -28,10 +28,13 @@ export function discoveryJobOptions(policy: JobPolicy) {
 
 /** The discovery queue on the producer's connection and prefix; close it after use. */
 export function openDiscoveryQueue(producer: ExportProducer): Queue {
-  return new Queue(DISCOVERY_QUEUE, {
+  const queue = new Queue(DISCOVERY_QUEUE, {
     connection: producer.redis,
     prefix: producer.queue.opts.prefix,
   });
+  // Its connection errors go where the producer's own go (its `onError`).
+  queue.on('error', (error) => producer.queue.emit('error', error));
+  return queue;
 }
 
 /** Enqueues one discovery under a fresh id (`discover-<time>-<random>`); returns the id. */

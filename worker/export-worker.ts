@@ -3,6 +3,7 @@
  * the NCP client and the outcome store, and closes them in order. The same process also runs
  * discovery jobs (`cache-export-discovery`) under the same rate limiter and client.
  */
+
 import { Queue, Worker } from 'bullmq';
 import {
   type JobPolicy,
@@ -16,6 +17,7 @@ import {
   type WorkerConfig,
 } from '../shared/config.ts';
 import { EXPORT_QUEUE, RESULTS_QUEUE } from '../shared/contract.ts';
+import { DEFAULTS } from '../shared/defaults.ts';
 import { Ledger } from '../shared/ledger/index.ts';
 import { limiterKeys } from '../shared/limiter-keys.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -70,6 +72,8 @@ export interface ExportWorker {
    * stalled-job recovery.
    */
   close(force?: boolean): Promise<void>;
+  /** Every worker of the process (exports, discovery) drops its active jobs at once. */
+  abandon(): Promise<void>;
 }
 
 export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
@@ -193,7 +197,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
             ledger,
             staleAfterMs: options.report?.staleAfterMs,
           }),
-          { port: config.metricsPort, host: config.metricsHost ?? '0.0.0.0', logger },
+          { port: config.metricsPort, host: config.metricsHost ?? DEFAULTS.metricsHost, logger },
         ).catch((error: unknown) => {
           logger.error({ err: error, port: config.metricsPort }, 'metrics server could not start');
           return undefined;
@@ -207,6 +211,9 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
     notifier,
     landing,
     metrics,
+    abandon() {
+      return Promise.all([worker.close(true), discovery.close(true)]).then(() => {});
+    },
     close(force = false) {
       closing ??= (async () => {
         shutdown.abort(new Error('worker is shutting down'));

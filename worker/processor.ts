@@ -4,10 +4,11 @@
  *
  * One attempt = validate, wait for the global rate limit, call NCP. A 429 pauses every
  * worker and the call is repeated within the same attempt (throttling does not use up
- * attempts) until `throttleMaxWaitMs` runs out. Transient errors end the attempt and BullMQ
- * retries with backoff; auth, invalid and protocol errors end the job at once. The attempt
+ * attempts) until `throttleMaxWaitMs` runs out. Whether another attempt follows any other error
+ * is decided in `retry-policy.ts`. The attempt
  * that finishes the job for good writes its outcome before returning.
  */
+
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import {
   type ExportRequest,
@@ -15,6 +16,7 @@ import {
   type Landing,
   parseExportRequest,
 } from '../shared/contract.ts';
+import { DEFAULTS } from '../shared/defaults.ts';
 import { isRecord } from '../shared/json.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { NcpResponse } from '../shared/ncp/index.ts';
@@ -22,6 +24,7 @@ import { type AuthBreaker, AuthPausedError } from './auth-breaker.ts';
 import { jobAttempt } from './job-attempt.ts';
 import { asNcpError, type CallLimiter, callUnderLimit } from './ncp-call.ts';
 import { buildOutcome, type FinishedCall, type OutcomeStore } from './outcome.ts';
+import { isFinalAttempt, wasInterrupted } from './retry-policy.ts';
 
 export type { CallLimiter } from './ncp-call.ts';
 
@@ -57,9 +60,6 @@ export interface LandingStarter {
   /** Queues the check of `request`, accepted at `acceptedAtMs`; returns the pending state. */
   begin(jobId: string, request: ExportRequest, acceptedAtMs: number): Promise<Landing>;
 }
-
-/** A job stopped by the auth pause comes back this much later (the worker stops taking jobs). */
-const AUTH_PAUSED_DELAY_MS = 5000;
 
 export interface ExportResult {
   requestId: string;
@@ -110,12 +110,11 @@ export function createExportProcessor(deps: ProcessorDeps) {
       }
       if (error instanceof AuthPausedError) {
         // Auth errors pause every worker: the job waits, using no attempt.
-        await job.moveToDelayed(now() + AUTH_PAUSED_DELAY_MS, token);
+        await job.moveToDelayed(now() + DEFAULTS.authPausedRetryDelayMs, token);
         throw new DelayedError('handed back: auth errors pause every worker');
       }
       const ncpError = asNcpError(error);
-      const final = !ncpError.retryable || job.attemptsMade + 1 >= maxAttempts;
-      if (final) {
+      if (isFinalAttempt(ncpError, job.attemptsMade, maxAttempts)) {
         await finish(deps, callLog, {
           job,
           request,
@@ -171,14 +170,6 @@ async function finish(deps: ProcessorDeps, log: Logger, call: FinishedCall): Pro
     },
     result === 'repeat' ? 'export finished again: the first record is kept' : 'export finished',
   );
-}
-
-/**
- * True when this job was started before without finishing that run (its worker died or lost
- * the lock), so an outcome may already exist.
- */
-function wasInterrupted(job: ExportJob): boolean {
-  return job.stalledCounter > 0 || job.attemptsStarted > job.attemptsMade + 1;
 }
 
 function settleFromOutcome(

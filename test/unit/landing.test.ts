@@ -162,7 +162,7 @@ describe('landing configuration', () => {
     );
     expect(error({ EXPORT_LANDING_TIMEOUT: 'soon' })).toMatch(/^EXPORT_LANDING_TIMEOUT: /);
     expect(error({ OBJECT_STORAGE_URL: 'http://storage.example.com' })).toMatch(
-      /^OBJECT_STORAGE_URL: must be https:/,
+      /^OBJECT_STORAGE_URL: is plain http: on storage\.example\.com/,
     );
   });
 });

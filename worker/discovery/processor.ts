@@ -7,9 +7,11 @@
  * floor). Exports are enqueued only once the whole plan is known, through the de-duplicating
  * producer, so a discovery handed back at shutdown or run again enqueues nothing twice.
  */
+
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { ApiFamily, ExportRequest } from '../../shared/contract.ts';
 import { formatFieldIssue } from '../../shared/contract.ts';
+import { DEFAULTS } from '../../shared/defaults.ts';
 import { delay } from '../../shared/delay.ts';
 import {
   type DiscoveredInstance,
@@ -21,10 +23,9 @@ import {
 import { isRecord } from '../../shared/json.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { type CallOptions, NcpError, type NcpResponse } from '../../shared/ncp/index.ts';
-import { type BackoffPolicy, backoffDelay } from '../backoff.ts';
 import { jobAttempt } from '../job-attempt.ts';
 import { asNcpError, type CallLimiter, callUnderLimit } from '../ncp-call.ts';
-import { boundedRetryAfter } from '../throttle.ts';
+import { isFinalAttempt, type RetryPolicy, retryDelay, wasInterrupted } from '../retry-policy.ts';
 import type { ListCall } from './ncp-lists.ts';
 import { buildDiscoveryOutcome, type DiscoveryOutcomeStore } from './outcome.ts';
 import { type DiscoveryPlan, planDiscovery } from './plan.ts';
@@ -64,8 +65,8 @@ export interface DiscoveryDeps {
   /** Region for requests that carry none (NCP_REGION); undefined lets NCP choose. */
   defaultRegion?: string | undefined;
   throttleMaxWaitMs: number;
-  /** Tries per list call and the backoff between them: the export attempt policy. */
-  retry: { maxAttempts: number; backoff: BackoffPolicy };
+  /** Tries per list call and the delay between them: the export attempt policy. */
+  retry: RetryPolicy & { maxAttempts: number };
   /** Aborts waits and calls in flight (lists are read-only); the job is handed back. */
   shutdown: AbortSignal;
   /** Instances per page of the instance list. @defaultValue 100 */
@@ -81,8 +82,6 @@ export interface DiscoveryResult {
   filesChosen: number;
   exportsEnqueued: number;
 }
-
-const ENQUEUE_CHUNK = 1000;
 
 export function createDiscoveryProcessor(deps: DiscoveryDeps) {
   const now = deps.now ?? Date.now;
@@ -128,7 +127,7 @@ export function createDiscoveryProcessor(deps: DiscoveryDeps) {
         fatal: true,
       });
 
-    if (job.stalledCounter > 0 || job.attemptsStarted > job.attemptsMade + 1) {
+    if (wasInterrupted(job)) {
       const prior = await deps.outcomes.read(String(job.id));
       if (prior) {
         log.info({ status: prior.status }, 'outcome already written before an interruption');
@@ -159,13 +158,9 @@ export function createDiscoveryProcessor(deps: DiscoveryDeps) {
           const response = await callUnderLimit({ ...deps, now }, send, callLog, 'ncp list call');
           return response.body;
         } catch (error) {
-          if (!(error instanceof NcpError) || !error.retryable) throw error;
-          if (attempt >= deps.retry.maxAttempts) throw error;
-          const retryAfterMs = boundedRetryAfter(
-            error.retryAfterMs,
-            deps.limiter.retryAfterMaxMs ?? Number.POSITIVE_INFINITY,
-          );
-          await delay(backoffDelay(deps.retry.backoff, attempt, retryAfterMs), deps.shutdown);
+          if (!(error instanceof NcpError)) throw error;
+          if (isFinalAttempt(error, attempt - 1, deps.retry.maxAttempts)) throw error;
+          await delay(retryDelay(deps.retry, attempt, error), deps.shutdown);
         }
       }
     };
@@ -176,8 +171,8 @@ export function createDiscoveryProcessor(deps: DiscoveryDeps) {
       plan = await planDiscovery(listCall, request, {
         regionCode: request.regionCode ?? deps.defaultRegion,
         since: resolveSince(request.since, now()),
-        pageSize: deps.pageSize ?? 100,
-        concurrency: deps.concurrency ?? 4,
+        pageSize: deps.pageSize ?? DEFAULTS.discoveryPageSize,
+        concurrency: deps.concurrency ?? DEFAULTS.discoveryListConcurrency,
         meta: {
           discovery: String(job.id),
           ...(request.schedule ? { schedule: request.schedule } : {}),
@@ -216,8 +211,10 @@ async function enqueueInChunks(
   requests: readonly ExportRequest[],
 ): Promise<EnqueuedExport[]> {
   const results: EnqueuedExport[] = [];
-  for (let start = 0; start < requests.length; start += ENQUEUE_CHUNK) {
-    results.push(...(await exporter.enqueue(requests.slice(start, start + ENQUEUE_CHUNK))));
+  for (let start = 0; start < requests.length; start += DEFAULTS.discoveryEnqueueChunk) {
+    results.push(
+      ...(await exporter.enqueue(requests.slice(start, start + DEFAULTS.discoveryEnqueueChunk))),
+    );
   }
   return results;
 }
