@@ -25,7 +25,7 @@ import { atLeast, atMost, format, mib, slidingMean } from './stats.ts';
 
 const LIMIT = 50;
 const WORKERS = 2;
-const POLL_MS = 2000;
+const POLL_MS = 5000;
 /** Slots enough that the limit, not the slots, paces the calls on a busy machine. */
 const CONCURRENCY = 32;
 const BUCKET = 'bench-landing';
