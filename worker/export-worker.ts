@@ -212,7 +212,11 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
     landing,
     metrics,
     abandon() {
-      return Promise.all([worker.close(true), discovery.close(true)]).then(() => {});
+      return Promise.all([
+        worker.close(true),
+        discovery.close(true),
+        landing?.worker.close(true),
+      ]).then(() => {});
     },
     close(force = false) {
       closing ??= (async () => {

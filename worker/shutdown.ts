@@ -5,7 +5,7 @@
  * - The first SIGTERM or SIGINT shuts down gracefully: stop taking jobs, hand back jobs still
  *   waiting for their turn, let calls in flight finish, close connections; exit code 0.
  * - If that takes longer than `timeoutMs`, or a second signal comes, every worker of the process
- *   (exports and discovery) abandons its active jobs to BullMQ's stalled-job recovery; exit 1.
+ *   (exports, discovery, landing checks) abandons its active jobs to BullMQ's stalled-job recovery; exit 1.
  * - An uncaught error or unhandled rejection is logged, then the process exits 1 at once: the
  *   jobs it held come back through stalled-job recovery, as after any crash.
  */
