@@ -69,3 +69,14 @@ export const DEFAULTS = {
   notifyMaxAttempts: 10,
   notifyTimeoutMs: 10_000,
 } as const satisfies Record<string, string | number>;
+
+/** Traces (OpenTelemetry), off unless the standard OTEL_* variables turn them on. */
+export const TRACING_DEFAULTS = {
+  /** The OTLP/HTTP receiver of a collector on this host, as the OpenTelemetry spec sets it. */
+  otlpEndpoint: 'http://localhost:4318',
+  /** The spec's default OTLP protocol; `http/json` is the other one supported. */
+  otlpProtocol: 'http/protobuf',
+  sampler: 'parentbased_always_on',
+  workerService: 'ncp-cache-export-worker',
+  producerService: 'ncp-cache-export-producer',
+} as const satisfies Record<string, string>;

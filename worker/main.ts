@@ -7,6 +7,7 @@
 
 import type { CliIo } from '../cli/context.ts';
 import type { Register } from '../cli/main.ts';
+import { packageVersion } from '../cli/version.ts';
 import {
   loadJobPolicy,
   loadLogConfig,
@@ -17,7 +18,9 @@ import {
   loadWorkerConfig,
 } from '../shared/config.ts';
 import { EXPORT_QUEUE } from '../shared/contract.ts';
+import { TRACING_DEFAULTS } from '../shared/defaults.ts';
 import { describeRedis } from '../shared/redis.ts';
+import { startTracing, stopTracing } from '../shared/tracing.ts';
 
 export const registerWorker: Register = (program, io, setExitCode) => {
   program
@@ -36,9 +39,11 @@ export async function runWorker(io: CliIo, signals = process): Promise<number> {
   const report = loadReportConfig(io.env);
   const notify = loadNotifyConfig(io.env);
   // Loaded here, not at the top: the producer commands never pay for the worker's modules.
-  const [{ createLogger }, { startExportWorker }] = await Promise.all([
+  const [{ createLogger }, { startExportWorker }, tracing] = await Promise.all([
     import('../shared/logger.ts'),
     import('./export-worker.ts'),
+    // Off unless OTEL_* asks for it: then it loads the SDK before the worker is built.
+    startTracing(io.env, TRACING_DEFAULTS.workerService, { serviceVersion: packageVersion() }),
   ]);
   const logger = createLogger(loadLogConfig(io.env), 'ncp-cache-export-worker', io.stdout);
 
@@ -62,6 +67,8 @@ export async function runWorker(io: CliIo, signals = process): Promise<number> {
       window: handle.limiter.window,
       // The webhook's origin only: the rest of its URL often holds a token.
       notify: notify ? new URL(notify.webhookUrl).origin : 'off',
+      // The collector's origin only, as for the webhook.
+      traces: tracing ? new URL(tracing.config.url).origin : 'off',
     },
     'worker started',
   );
@@ -81,18 +88,21 @@ export async function runWorker(io: CliIo, signals = process): Promise<number> {
         logger.warn('shutdown timed out: abandoning active jobs to stalled-job recovery');
         void forceStop();
       }, config.shutdownTimeoutMs);
-      handle.close().then(
-        () => {
-          clearTimeout(timer);
-          logger.info('worker stopped');
-          done(0);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          logger.error({ err: error }, 'error while shutting down');
-          done(1);
-        },
-      );
+      handle
+        .close()
+        .then(() => stopTracing())
+        .then(
+          () => {
+            clearTimeout(timer);
+            logger.info('worker stopped');
+            done(0);
+          },
+          (error: unknown) => {
+            clearTimeout(timer);
+            logger.error({ err: error }, 'error while shutting down');
+            done(1);
+          },
+        );
     };
     const forceStop = async () => {
       await handle.worker.close(true).catch(() => {});

@@ -6,6 +6,7 @@ import type { WorkerOptions } from 'bullmq';
 import type { JobPolicy, RedisConfig, WorkerConfig } from '../shared/config.ts';
 import { NcpError } from '../shared/ncp/index.ts';
 import type { RedisClient } from '../shared/redis.ts';
+import { bullTelemetry } from '../shared/tracing.ts';
 import { backoffDelay } from './backoff.ts';
 import { boundedRetryAfter } from './throttle.ts';
 
@@ -25,6 +26,8 @@ export function sharedWorkerOptions(
     maxStalledCount: config.maxStalledCount,
     removeOnComplete: { age: policy.keepCompletedSeconds },
     removeOnFail: { age: policy.keepFailedSeconds },
+    // Each attempt's `process` span continues the trace its job was enqueued in (traces on).
+    telemetry: bullTelemetry(),
     settings: {
       backoffStrategy: (attemptsMade, _type, error) =>
         backoffDelay(

@@ -1,6 +1,9 @@
 import { CliError, type CliIo, EXIT } from '../../cli/context.ts';
+import { packageVersion } from '../../cli/version.ts';
 import { loadExportRegion, loadJobPolicy, loadRedisConfig } from '../../shared/config.ts';
+import { TRACING_DEFAULTS } from '../../shared/defaults.ts';
 import { describeRedis } from '../../shared/redis.ts';
+import { type ActiveTracing, startTracing, stopTracing } from '../../shared/tracing.ts';
 import { ExportProducer } from '../producer.ts';
 
 /** A producer configured from the environment (REDIS_URL, QUEUE_PREFIX, NCP_REGION, EXPORT_*). */
@@ -35,6 +38,8 @@ export async function withProducer<T>(
   report: LostRedisReport = AGAIN,
   options: { readOnly?: boolean } = {},
 ): Promise<T> {
+  // Commands that enqueue start each export's trace when OTEL_* turns traces on.
+  const tracing = options.readOnly ? undefined : await startProducerTracing(io);
   const producer = await openProducer(io, options);
   try {
     return await work(producer);
@@ -46,7 +51,15 @@ export async function withProducer<T>(
     );
   } finally {
     await producer.close();
+    if (tracing) await stopTracing();
   }
+}
+
+/** Traces for a producer process (`ncp-cache-export-producer`), when OTEL_* asks for them. */
+export function startProducerTracing(io: CliIo): Promise<ActiveTracing | undefined> {
+  return startTracing(io.env, TRACING_DEFAULTS.producerService, {
+    serviceVersion: packageVersion(),
+  });
 }
 
 /**
