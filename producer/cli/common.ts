@@ -30,16 +30,17 @@ const AGAIN: LostRedisReport = () => 'run the command again once Redis is back';
 /**
  * Runs `work` with a producer and always closes it. If Redis goes away meanwhile, the error
  * says so, where (REDIS_URL or the cluster, without password), and what `report` says was done.
- * With `readOnly` (commands that only read), the producer writes nothing to Redis.
+ * With `readOnly` (commands that only read), the producer writes nothing to Redis. With
+ * `traced` (commands that enqueue exports), each export starts its trace when OTEL_* turns
+ * traces on; other commands never load OpenTelemetry.
  */
 export async function withProducer<T>(
   io: CliIo,
   work: (producer: ExportProducer) => Promise<T>,
   report: LostRedisReport = AGAIN,
-  options: { readOnly?: boolean } = {},
+  options: { readOnly?: boolean; traced?: boolean } = {},
 ): Promise<T> {
-  // Commands that enqueue start each export's trace when OTEL_* turns traces on.
-  const tracing = options.readOnly ? undefined : await startProducerTracing(io);
+  const tracing = options.traced ? await startProducerTracing(io) : undefined;
   const producer = await openProducer(io, options);
   try {
     return await work(producer);

@@ -196,7 +196,9 @@ describe('a trace per export, from enqueue through every attempt and NCP call', 
     rmSync(file, { force: true });
     expect(packages).toContain('bullmq');
     expect(
-      packages.filter((name) => /^@opentelemetry\/(sdk|exporter|context)|^bullmq-otel$/.test(name)),
+      packages.filter((name) =>
+        /^@opentelemetry\/(sdk|exporter|otlp|context|core|resources)|^bullmq-otel$/.test(name),
+      ),
     ).toEqual([]);
     expect(receiver.bodies.length).toBe(before);
   }, 60_000);
