@@ -77,6 +77,11 @@ export const TRACING_DEFAULTS = {
   /** The spec's default OTLP protocol; `http/json` is the other one supported. */
   otlpProtocol: 'http/protobuf',
   sampler: 'parentbased_always_on',
+  /**
+   * How long one export to the collector may take; a stopping process waits about this long.
+   * The spec's 10 s would hold up every command for 10 s with the collector down.
+   */
+  exportTimeoutMs: 5000,
   workerService: 'ncp-cache-export-worker',
   producerService: 'ncp-cache-export-producer',
-} as const satisfies Record<string, string>;
+} as const satisfies Record<string, string | number>;

@@ -33,7 +33,31 @@ export interface TracingConfig {
   sampler: TracesSampler;
   /** OTEL_TRACES_SAMPLER_ARG, the ratio of the `traceidratio` samplers. @defaultValue 1 */
   samplerRatio: number;
+  /**
+   * OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, else OTEL_EXPORTER_OTLP_TIMEOUT (ms): how long one
+   * export to the collector may take; a stopping process waits this long for the last one.
+   * @defaultValue 5000
+   */
+  exportTimeoutMs: number;
+  /**
+   * The batch span processor's OTEL_BSP_MAX_QUEUE_SIZE, _MAX_EXPORT_BATCH_SIZE,
+   * _SCHEDULE_DELAY and _EXPORT_TIMEOUT (ms); each left out when unset (the SDK's 2048, 512,
+   * 5000 and 30000). Past the queue size, spans are dropped until the collector catches up.
+   */
+  batch: {
+    maxQueueSize?: number;
+    maxExportBatchSize?: number;
+    scheduledDelayMillis?: number;
+    exportTimeoutMillis?: number;
+  };
 }
+
+const BATCH_VARIABLES = {
+  maxQueueSize: 'OTEL_BSP_MAX_QUEUE_SIZE',
+  maxExportBatchSize: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
+  scheduledDelayMillis: 'OTEL_BSP_SCHEDULE_DELAY',
+  exportTimeoutMillis: 'OTEL_BSP_EXPORT_TIMEOUT',
+} as const satisfies Record<keyof TracingConfig['batch'], string>;
 
 const SAMPLERS: readonly TracesSampler[] = [
   'always_on',
@@ -95,13 +119,35 @@ export function loadTracingConfig(env: Env, defaultService: string): TracingConf
       `is ${ratioText}; expected a ratio from 0 to 1`,
     );
   }
+  const timeoutVariable = env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT
+    ? 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT'
+    : 'OTEL_EXPORTER_OTLP_TIMEOUT';
+  const exportTimeoutMs =
+    wholeNumber(timeoutVariable, env[timeoutVariable]) ?? TRACING_DEFAULTS.exportTimeoutMs;
+  const batch: TracingConfig['batch'] = {};
+  for (const [field, variable] of Object.entries(BATCH_VARIABLES)) {
+    const value = wholeNumber(variable, env[variable]);
+    if (value !== undefined) batch[field as keyof TracingConfig['batch']] = value;
+  }
   return {
     serviceName: nonEmpty(env.OTEL_SERVICE_NAME) ?? defaultService,
     protocol,
     url,
     sampler,
     samplerRatio,
+    exportTimeoutMs,
+    batch,
   };
+}
+
+function wholeNumber(variable: string, raw: string | undefined): number | undefined {
+  const text = nonEmpty(raw);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new ConfigError(variable, `is ${text}; expected a whole number above 0`);
+  }
+  return value;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -21,7 +21,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { setGlobalErrorHandler, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -59,7 +59,8 @@ export async function startSdk(
     (options.spanExporter as SpanExporter | undefined) ?? (await otlpExporter(config));
   const processor: SpanProcessor = options.spanExporter
     ? new SimpleSpanProcessor({ exporter })
-    : new BatchSpanProcessor({ exporter });
+    : new BatchSpanProcessor({ exporter, ...config.batch });
+  const report = options.onError ? reportErrors(options.onError) : () => {};
   const version = options.serviceVersion ?? 'unknown';
   const provider = new TracerProvider({
     resource: resourceFromAttributes({
@@ -125,8 +126,16 @@ export async function startSdk(
         },
       };
     },
-    async shutdown() {
-      await provider.shutdown();
+    async shutdown(timeoutMs = config.exportTimeoutMs + 1000) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          report(new Error(`no answer within ${timeoutMs} ms: the spans not sent are dropped`));
+          resolve();
+        }, timeoutMs);
+      });
+      await Promise.race([provider.shutdown().catch(report), timedOut]);
+      clearTimeout(timer);
       trace.disable();
       propagation.disable();
       context.disable();
@@ -137,10 +146,10 @@ export async function startSdk(
 async function otlpExporter(config: TracingConfig): Promise<SpanExporter> {
   if (config.protocol === 'http/json') {
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
-    return new OTLPTraceExporter({ url: config.url });
+    return new OTLPTraceExporter({ url: config.url, timeoutMillis: config.exportTimeoutMs });
   }
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
-  return new OTLPTraceExporter({ url: config.url });
+  return new OTLPTraceExporter({ url: config.url, timeoutMillis: config.exportTimeoutMs });
 }
 
 function sampler(config: TracingConfig): Sampler {
@@ -159,6 +168,29 @@ function sampler(config: TracingConfig): Sampler {
     default:
       return new ParentBasedSampler({ root: new AlwaysOnSampler() });
   }
+}
+
+/**
+ * The SDK's errors (mostly: a batch the collector did not take) to `onError`, at most one a
+ * minute, with the count of those left unsaid; the SDK drops them silently otherwise. Returns
+ * the reporter, for the last flush's failure.
+ */
+function reportErrors(onError: (error: Error, unsaid: number) => void): (error: unknown) => void {
+  let last = Number.NEGATIVE_INFINITY;
+  let unsaid = 0;
+  const report = (exception: unknown) => {
+    const now = Date.now();
+    if (now - last < 60_000) {
+      unsaid++;
+      return;
+    }
+    last = now;
+    const error = exception instanceof Error ? exception : new Error(String(exception));
+    onError(error, unsaid);
+    unsaid = 0;
+  };
+  setGlobalErrorHandler(report);
+  return report;
 }
 
 function mergeInherited(parent: Context, added: SpanAttributes | undefined): SpanAttributes {

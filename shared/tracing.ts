@@ -60,13 +60,22 @@ export interface ActiveTracing {
   readonly telemetry: Telemetry;
   run<T>(name: string, options: WithSpanOptions, fn: (span: SpanHandle) => Promise<T>): Promise<T>;
   startExportTrace(name: string, attributes: SpanAttributes): ExportTrace;
-  /** Sends what is buffered and stops; spans started later go nowhere. */
-  shutdown(): Promise<void>;
+  /**
+   * Sends what is buffered and stops; spans started later go nowhere. Waits at most
+   * `timeoutMs` for the collector (then reports the spans dropped to `onError`).
+   * @defaultValue the export timeout + 1 s
+   */
+  shutdown(timeoutMs?: number): Promise<void>;
 }
 
 export interface StartTracingOptions {
   /** The resource's `service.version` (the package's). @defaultValue `unknown` */
   serviceVersion?: string;
+  /**
+   * Hears the SDK's errors, such as a batch of spans the collector did not take: at most one
+   * a minute, with how many were left unsaid before it. @defaultValue ignore them
+   */
+  onError?: (error: Error, unsaid: number) => void;
   /**
    * For tests: a span exporter (`InMemorySpanExporter`) instead of the OTLP one, with a simple
    * (unbatched) processor. @defaultValue OTLP/HTTP, batched
@@ -104,22 +113,14 @@ export function startTracing(
 
 /**
  * Sends the spans still buffered and stops tracing, if it was started (it may be started again
- * afterwards). Waits at most `timeoutMs` for the collector: an unreachable one never holds up a
- * shutdown; what it did not take is lost.
+ * afterwards). Waits at most the export timeout and a second for the collector: an unreachable
+ * one never holds up a shutdown for long; what it did not take is dropped, and reported.
  */
-export async function stopTracing(timeoutMs = 5000): Promise<void> {
+export async function stopTracing(timeoutMs?: number): Promise<void> {
   const running = active ?? (await starting?.catch(() => undefined));
   active = undefined;
   starting = undefined;
-  if (!running) return;
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    running.shutdown().catch(() => {}),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
-    }),
-  ]);
-  clearTimeout(timer);
+  await running?.shutdown(timeoutMs);
 }
 
 /** Whether spans are being recorded in this process. */

@@ -39,13 +39,17 @@ export async function runWorker(io: CliIo, signals = process): Promise<number> {
   const report = loadReportConfig(io.env);
   const notify = loadNotifyConfig(io.env);
   // Loaded here, not at the top: the producer commands never pay for the worker's modules.
-  const [{ createLogger }, { startExportWorker }, tracing] = await Promise.all([
+  const [{ createLogger }, { startExportWorker }] = await Promise.all([
     import('../shared/logger.ts'),
     import('./export-worker.ts'),
-    // Off unless OTEL_* asks for it: then it loads the SDK before the worker is built.
-    startTracing(io.env, TRACING_DEFAULTS.workerService, { serviceVersion: packageVersion() }),
   ]);
   const logger = createLogger(loadLogConfig(io.env), 'ncp-cache-export-worker', io.stdout);
+  // Off unless OTEL_* asks for it: then it loads the SDK before the worker is built.
+  const tracing = await startTracing(io.env, TRACING_DEFAULTS.workerService, {
+    serviceVersion: packageVersion(),
+    onError: (error, unsaid) =>
+      logger.warn({ error: error.message, unsaid }, 'traces: the collector did not take spans'),
+  });
 
   const handle = startExportWorker({
     ncp,

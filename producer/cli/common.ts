@@ -1,4 +1,4 @@
-import { CliError, type CliIo, EXIT } from '../../cli/context.ts';
+import { CliError, type CliIo, EXIT, writeLine } from '../../cli/context.ts';
 import { packageVersion } from '../../cli/version.ts';
 import { loadExportRegion, loadJobPolicy, loadRedisConfig } from '../../shared/config.ts';
 import { TRACING_DEFAULTS } from '../../shared/defaults.ts';
@@ -60,6 +60,8 @@ export async function withProducer<T>(
 export function startProducerTracing(io: CliIo): Promise<ActiveTracing | undefined> {
   return startTracing(io.env, TRACING_DEFAULTS.producerService, {
     serviceVersion: packageVersion(),
+    onError: (error) =>
+      writeLine(io.stderr, `warning: traces not sent to the collector: ${error.message}`),
   });
 }
 

@@ -176,6 +176,33 @@ describe('a trace per export, from enqueue through every attempt and NCP call', 
     }
   }, 90_000);
 
+  it('enqueues all the same when the collector is unreachable, and says so', async () => {
+    const receiverGone = await startOtlpReceiver();
+    await receiverGone.close();
+    const [, request] = requestsFromSeed(seed);
+    const env = pipeline.workerEnv();
+    const run = await spawnCli(
+      [
+        'enqueue',
+        ...['--api', request!.api, '--instance', request!.instanceNo],
+        ...['--file', request!.fileName, '--bucket', request!.bucketName, '--force'],
+      ],
+      {
+        REDIS_URL: env.REDIS_URL!,
+        QUEUE_PREFIX: env.QUEUE_PREFIX!,
+        NCP_REGION: 'KR',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiverGone.url,
+        // The exporter gives up in 1 s (the command waits at most 5 s for it in any case).
+        OTEL_EXPORTER_OTLP_TIMEOUT: '1000',
+      },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^warning: traces not sent to the collector: .+\n$/);
+    const jobId = run.stdout.trim();
+    expect(await pipeline.producer.existingIds([jobId])).toEqual(new Set([jobId]));
+    await pipeline.producer.queue.remove(jobId);
+  });
+
   it('sends nothing and loads no SDK when traces are off', async () => {
     const file = join(tmpdir(), `ncp-traces-off-${process.pid}.txt`);
     const before = receiver.bodies.length;

@@ -26,6 +26,8 @@ describe('loadTracingConfig', () => {
       url: 'http://localhost:4318/v1/traces',
       sampler: 'parentbased_always_on',
       samplerRatio: 1,
+      exportTimeoutMs: 5000,
+      batch: {},
     });
     expect(
       loadTracingConfig(
@@ -54,6 +56,10 @@ describe('loadTracingConfig', () => {
           OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
           OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
           OTEL_TRACES_SAMPLER_ARG: '0.25',
+          OTEL_EXPORTER_OTLP_TIMEOUT: '9000',
+          OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '2000',
+          OTEL_BSP_MAX_QUEUE_SIZE: '20000',
+          OTEL_BSP_SCHEDULE_DELAY: '250',
         },
         SERVICE,
       ),
@@ -62,6 +68,8 @@ describe('loadTracingConfig', () => {
       protocol: 'http/json',
       sampler: 'parentbased_traceidratio',
       samplerRatio: 0.25,
+      exportTimeoutMs: 2000,
+      batch: { maxQueueSize: 20_000, scheduledDelayMillis: 250 },
     });
   });
 
@@ -89,6 +97,14 @@ describe('loadTracingConfig', () => {
     [
       { OTEL_TRACES_EXPORTER: 'otlp', OTEL_TRACES_SAMPLER_ARG: '2' },
       'OTEL_TRACES_SAMPLER_ARG: is 2',
+    ],
+    [
+      { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TIMEOUT: '1.5s' },
+      'OTEL_EXPORTER_OTLP_TIMEOUT: is 1.5s',
+    ],
+    [
+      { OTEL_TRACES_EXPORTER: 'otlp', OTEL_BSP_MAX_QUEUE_SIZE: '0' },
+      'OTEL_BSP_MAX_QUEUE_SIZE: is 0',
     ],
   ])('names the variable at fault: %o', (env, message) => {
     expect(() => loadTracingConfig(env, SERVICE)).toThrow(ConfigError);
