@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CREDENTIALS, generateSeed } from '../emulator/index.ts';
 import { type EmulatorProcess, startEmulatorProcess } from '../helpers/emulator-process.ts';
 import { type HeaderTap, startHeaderTap } from '../helpers/header-tap.ts';
+import { call, startTestService } from '../helpers/http-service.ts';
 import {
   type OtlpReceiver,
   type ReceivedSpan,
@@ -200,6 +201,39 @@ describe('a trace per export, from enqueue through every attempt and NCP call', 
     expect(run.stderr).toMatch(/^warning: traces not sent to the collector: .+\n$/);
     const jobId = run.stdout.trim();
     expect(await pipeline.producer.existingIds([jobId])).toEqual(new Set([jobId]));
+    await pipeline.producer.queue.remove(jobId);
+  });
+
+  it('starts the trace of an export enqueued over HTTP, without the API token', async () => {
+    const token = 'traces-test-token-0123456789';
+    const before = receiver.bodies.length;
+    const service = await startTestService({
+      REDIS_URL: pipeline.redisUrl,
+      QUEUE_PREFIX: pipeline.prefix,
+      NCP_REGION: 'KR',
+      API_TOKEN: token,
+      ...otel(),
+    });
+    let jobId = '';
+    try {
+      const [, request] = requestsFromSeed(seed);
+      const answer = await call(service.url, '/v1/exports?force=true', {
+        token,
+        body: { ...request, meta: { note: 'over HTTP' } },
+      });
+      expect(answer.status).toBe(202);
+      [{ jobId }] = (answer.json as { jobs: [{ jobId: string }] }).jobs;
+    } finally {
+      await service.close(); // sends the spans it holds
+    }
+    const received = receiver.bodies.slice(before).join('\n');
+    const spans = receiver
+      .spans()
+      .filter((span) => span.attributes['ncp_cache_export.job_id'] === jobId);
+    expect(spans.map((span) => [span.name, span.service])).toEqual([
+      ['enqueue export', 'ncp-cache-export-producer'],
+    ]);
+    expect(received).not.toContain(token);
     await pipeline.producer.queue.remove(jobId);
   });
 
