@@ -4,8 +4,8 @@
  *
  * One tracer provider per process (service name and version as its resource), registered as the
  * global one with an AsyncLocalStorage context manager and the W3C trace-context propagator;
- * spans are batched to an OTLP/HTTP exporter (protobuf or JSON). The exporter reads the other
- * standard variables itself (OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, _COMPRESSION, ...).
+ * spans are batched to an OTLP/HTTP exporter (protobuf or JSON). The exporter reads
+ * OTEL_EXPORTER_OTLP_HEADERS and OTEL_EXPORTER_OTLP_COMPRESSION itself.
  */
 import {
   type Attributes,
