@@ -111,3 +111,19 @@ export const THROTTLE_TUNING = {
   /** How long after sending a call's 429 still counts towards an estimate. */
   keepMs: 5000,
 } as const;
+
+/** Traces (OpenTelemetry), off unless the standard OTEL_* variables turn them on. */
+export const TRACING_DEFAULTS = {
+  /** The OTLP/HTTP receiver of a collector on this host, as the OpenTelemetry spec sets it. */
+  otlpEndpoint: 'http://localhost:4318',
+  /** The spec's default OTLP protocol; `http/json` is the other one supported. */
+  otlpProtocol: 'http/protobuf',
+  sampler: 'parentbased_always_on',
+  /**
+   * How long one export to the collector may take; a stopping process waits about this long.
+   * The spec's 10 s would hold up every command for 10 s with the collector down.
+   */
+  exportTimeoutMs: 5000,
+  workerService: 'ncp-cache-export-worker',
+  producerService: 'ncp-cache-export-producer',
+} as const satisfies Record<string, string | number>;
