@@ -3,7 +3,13 @@
  */
 import { type Admission, Admitter, type GatewayModel } from './gateway-models.ts';
 import { SlidingWindow } from './sliding-window.ts';
-import { type AcceptedExport, type EmulatorStats, FAULT_NAMES, type FaultName } from './types.ts';
+import {
+  type AcceptedExport,
+  type CreatedBackup,
+  type EmulatorStats,
+  FAULT_NAMES,
+  type FaultName,
+} from './types.ts';
 
 /** Counters that are plain increments. */
 export type Counter = 'throttled' | 'badSignatures' | 'invalid' | 'notFound';
@@ -18,6 +24,7 @@ export class Recorder {
   readonly #acceptedWindow: SlidingWindow;
   #counters = emptyCounters();
   #exports: AcceptedExport[] = [];
+  #created: CreatedBackup[] = [];
   #seen = new Set<string>();
   #duplicates = 0;
 
@@ -75,9 +82,19 @@ export class Recorder {
     this.#acceptedWindow.add(now);
   }
 
+  /** Records a manual backup created. */
+  created(entry: CreatedBackup): void {
+    this.#created.push(entry);
+  }
+
+  manualBackups(): CreatedBackup[] {
+    return this.#created.map((entry) => ({ ...entry }));
+  }
+
   stats(): EmulatorStats {
     return {
       ...this.#counters,
+      manualBackupsCreated: this.#created.length,
       faults: { ...this.#counters.faults },
       maxPerSecond: this.#arrivals.max,
       maxAcceptedPerSecond: this.#acceptedWindow.max,
@@ -93,6 +110,7 @@ export class Recorder {
   reset(): void {
     this.#counters = emptyCounters();
     this.#exports = [];
+    this.#created = [];
     this.#seen.clear();
     this.#duplicates = 0;
     this.#arrivals.clear();
