@@ -19,7 +19,7 @@ import { renderDiscovery } from './discovery-table.ts';
 interface DiscoverCommandFlags extends DiscoverFlags {
   json?: boolean;
   wait: boolean;
-  timeout: string;
+  timeout?: string;
 }
 
 export const registerDiscover: Register = (program, io, setExitCode) => {
@@ -31,15 +31,16 @@ export const registerDiscover: Register = (program, io, setExitCode) => {
   addDiscoverOptions(command)
     .option('--json', 'print the discovery outcome as JSON')
     .option('--no-wait', 'enqueue the discovery, print its job id, and return')
-    .option('--timeout <seconds>', 'how long to wait for the outcome', '600')
+    .option(
+      '--timeout <seconds>',
+      'how long to wait for the outcome (default 600; 3600 with --fresh)',
+    )
     .action(async (flags: DiscoverCommandFlags) => {
       const request = discoveryRequestFrom(flags, io.env);
-      const timeoutMs = Number(flags.timeout) * 1000;
+      const timeout = flags.timeout ?? (flags.fresh ? '3600' : '600');
+      const timeoutMs = Number(timeout) * 1000;
       if (!(timeoutMs > 0)) {
-        throw new CliError(
-          `--timeout: "${flags.timeout}" is not a number of seconds`,
-          EXIT.badInput,
-        );
+        throw new CliError(`--timeout: "${timeout}" is not a number of seconds`, EXIT.badInput);
       }
       const policy = loadJobPolicy(io.env);
       await withProducer(io, async (producer) => {
@@ -73,7 +74,7 @@ export const registerDiscover: Register = (program, io, setExitCode) => {
           } finally {
             (io.signals ?? process).off('SIGINT', onSignal);
           }
-          if (!('jobId' in result)) throw new CliError(explain(jobId, result, flags.timeout));
+          if (!('jobId' in result)) throw new CliError(explain(jobId, result, timeout));
           if (flags.json) writeLine(io.stdout, JSON.stringify(result));
           else io.stdout.write(renderDiscovery(result));
           setExitCode(exitCodeOf(result));

@@ -142,7 +142,9 @@ export function parseSeed(data: unknown, source = 'seed'): Seed {
       problems.push(`instances[${i}].engine: Valkey instances are vcache's only`);
     }
     if (instance.listedByVcache && instance.api !== 'vredis') {
-      problems.push(`instances[${i}].listedByVcache: only a vredis instance can be listed by vcache too`);
+      problems.push(
+        `instances[${i}].listedByVcache: only a vredis instance can be listed by vcache too`,
+      );
     }
     if (!seed.regions.includes(instance.regionCode)) {
       problems.push(

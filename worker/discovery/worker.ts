@@ -11,6 +11,7 @@ import type { Logger } from '../../shared/logger.ts';
 import type { RedisClient } from '../../shared/redis.ts';
 import type { CallLimiter } from '../ncp-call.ts';
 import { sharedWorkerOptions } from '../worker-options.ts';
+import { redisFreshStore } from './fresh-store.ts';
 import type { DiscoveryOutcomeStore } from './outcome.ts';
 import {
   createDiscoveryProcessor,
@@ -21,6 +22,9 @@ import {
 
 /** Discovery jobs one worker process runs at once: few and long, mostly waiting on NCP. */
 export const DISCOVERY_CONCURRENCY = 2;
+
+/** Fresh discovery progress outlives the wait by a day, then expires if never cleared. */
+const FRESH_PROGRESS_SLACK_MS = 86_400_000;
 
 export interface DiscoveryWorkerOptions {
   redis: RedisConfig;
@@ -82,6 +86,15 @@ export function startDiscoveryWorker(options: DiscoveryWorkerOptions): Discovery
       backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
     },
     shutdown: options.shutdown,
+    fresh: {
+      store: redisFreshStore(
+        options.connection,
+        redisConfig.prefix,
+        config.freshTimeoutMs + FRESH_PROGRESS_SLACK_MS,
+      ),
+      timeoutMs: config.freshTimeoutMs,
+      pollMs: config.freshPollMs,
+    },
   });
 
   const worker = new Worker<unknown, DiscoveryResult>(
