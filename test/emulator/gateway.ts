@@ -149,6 +149,7 @@ export async function handleApiRequest(
       : checked.error;
     return reply(renderServiceError(format.format, error));
   }
+  if (action.name.endsWith('ManualBackup')) ctx.recorder.count('manualBackupCreateCalls');
   const manualBackup = {
     delayMs: settings.manualBackupDelayMs,
     never: settings.manualBackupNeverRate > 0 && ctx.random() < settings.manualBackupNeverRate,

@@ -12,7 +12,12 @@ import {
 } from './types.ts';
 
 /** Counters that are plain increments. */
-export type Counter = 'throttled' | 'badSignatures' | 'invalid' | 'notFound';
+export type Counter =
+  | 'throttled'
+  | 'badSignatures'
+  | 'invalid'
+  | 'notFound'
+  | 'manualBackupCreateCalls';
 
 export type { Admission } from './gateway-models.ts';
 
@@ -127,6 +132,7 @@ function emptyCounters() {
     badSignatures: 0,
     invalid: 0,
     notFound: 0,
+    manualBackupCreateCalls: 0,
     faults: Object.fromEntries(FAULT_NAMES.map((name) => [name, 0])) as Record<FaultName, number>,
   };
 }

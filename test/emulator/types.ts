@@ -185,6 +185,11 @@ export interface EmulatorStats {
   duplicates: number;
   /** Manual backups created (success answers of `createCloud…ManualBackup`). */
   manualBackupsCreated: number;
+  /**
+   * Create calls that reached the action (past auth, rate limit, faults and parameter checks),
+   * whatever their answer: a second create while one is in progress counts here, not above.
+   */
+  manualBackupCreateCalls: number;
 }
 
 /** One manual backup created by `createCloudRedisManualBackup` / `createCloudCacheManualBackup`. */
