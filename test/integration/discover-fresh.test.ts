@@ -142,6 +142,27 @@ describe('discover --fresh and --api both, with a worker in the test process', (
     expect(emulator.stats().manualBackupCreateCalls).toBe(4);
   }, 60_000);
 
+  it('repeats a create NCP answered "try again" to, never one whose answer was lost', async () => {
+    const [busy, lost] = [numbers[2]!, numbers[3]!];
+    const calls = emulator.stats().manualBackupCreateCalls;
+    // Instance list, manual list, then the create: 1000 ("try again later"), then success.
+    emulator.configure({ faults: { schedule: ['none', 'none', 'service1000'] } });
+    const retried = await discover(env, '--api', 'vredis', '--fresh', '--instance', busy);
+    expect(retried.outcome).toMatchObject({ status: 'succeeded', filesChosen: 1 });
+    expect(emulator.stats().manualBackupCreateCalls).toBe(calls + 1);
+    // The connection is reset after the create was written: NCP may have made a backup.
+    emulator.configure({ faults: { schedule: ['none', 'none', 'reset'] } });
+    const run = await discover(env, '--api', 'vredis', '--fresh', '--instance', lost);
+    emulator.configure({ faults: {} });
+    expect(run.outcome.errors).toEqual([
+      expect.objectContaining({ instanceNo: lost, code: 'FRESH_BACKUP_NOT_FOUND' }),
+    ]);
+    expect(run.outcome.errors[0]!.message).toContain(
+      'the answer to createCloudRedisManualBackup was lost',
+    );
+    expect(emulator.stats().manualBackupCreateCalls).toBe(calls + 1);
+  }, 60_000);
+
   it('refuses --fresh with --since, --dry-run or --type SYSTEM before enqueueing', async () => {
     const run = await runCli(
       ['discover', '--api', 'vredis', '--bucket', BUCKET, '--fresh', '--since', '1d', '--dry-run'],
