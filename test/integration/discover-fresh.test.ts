@@ -138,8 +138,10 @@ describe('discover --fresh and --api both, with a worker in the test process', (
     expect(message).toContain(
       `it lists 1 manual backup(s), all there before (manual-${instanceNo}-1)`,
     );
-    // One create, not repeated while waiting.
+    // One create, not repeated while waiting; the progress is gone with the outcome written.
     expect(emulator.stats().manualBackupCreateCalls).toBe(4);
+    const progress = freshProgressKey(pipeline.prefix, run.outcome.jobId);
+    expect(await pipeline.producer.redis.exists(progress)).toBe(0);
   }, 60_000);
 
   it('repeats a create NCP answered "try again" to, never one whose answer was lost', async () => {

@@ -206,16 +206,26 @@ export function createDiscoveryProcessor(deps: DiscoveryDeps) {
       throw error;
     }
 
-    const done = await finish({
-      request,
-      dryRun: request.dryRun,
-      instancesSeen: plan.instancesSeen,
-      instances: withResults(plan, results, deps.exporter),
-      errors: plan.errors,
-      fatal: false,
-    });
-    if (request.fresh) await fresh?.store.clear(String(job.id));
-    return done;
+    // A fresh discovery's progress goes once its outcome is written (a failed one too: finish
+    // throws UnrecoverableError after writing), never before: a rerun must not create again.
+    const forgetProgress = async () => {
+      if (request.fresh) await fresh?.store.clear(String(job.id));
+    };
+    try {
+      const done = await finish({
+        request,
+        dryRun: request.dryRun,
+        instancesSeen: plan.instancesSeen,
+        instances: withResults(plan, results, deps.exporter),
+        errors: plan.errors,
+        fatal: false,
+      });
+      await forgetProgress();
+      return done;
+    } catch (error) {
+      if (error instanceof UnrecoverableError) await forgetProgress();
+      throw error;
+    }
   };
 }
 
