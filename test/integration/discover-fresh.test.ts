@@ -4,10 +4,19 @@
  * runs of the job, and enqueues their exports, which the worker then makes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDiscoveryQueue } from '../../producer/discovery.ts';
+import { DISCOVERY_JOB_NAME } from '../../shared/contract.ts';
 import type { DiscoveryOutcome } from '../../shared/discovery-contract.ts';
-import { freshProgressKey } from '../../worker/discovery/fresh-store.ts';
+import { NcpClient } from '../../shared/ncp/index.ts';
+import { freshKey, freshProgressKey, redisFreshStore } from '../../worker/discovery/fresh-store.ts';
 import type { ExportWorker } from '../../worker/export-worker.ts';
-import { type Emulator, generateSeed, type Seed, startEmulator } from '../emulator/index.ts';
+import {
+  DEFAULT_CREDENTIALS,
+  type Emulator,
+  generateSeed,
+  type Seed,
+  startEmulator,
+} from '../emulator/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { openPipeline, type Pipeline, startInProcessWorker } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
@@ -163,6 +172,55 @@ describe('discover --fresh and --api both, with a worker in the test process', (
       'the answer to createCloudRedisManualBackup was lost',
     );
     expect(emulator.stats().manualBackupCreateCalls).toBe(calls + 1);
+  }, 60_000);
+
+  it('never sends again a create whose run ended before its answer', async () => {
+    // Progress as a run killed right after sending two creates leaves it: both `creating`.
+    // NCP got the first (sent here by hand) and not the second.
+    const [reached, lost] = [seed.instances[1]!, seed.instances[4]!];
+    const jobId = 'discover-fresh-interrupted';
+    const store = redisFreshStore(pipeline.producer.redis, pipeline.prefix, 60_000);
+    const listed = [reached, lost].map(({ api, instanceNo, name }) => ({
+      api,
+      instanceNo,
+      name,
+      regionCode: 'KR',
+      engine: undefined,
+    }));
+    await store.saveListing(jobId, { instancesSeen: 2, matched: listed, errors: [] });
+    for (const instance of listed) {
+      const before = [`manual-${instance.instanceNo}-1`];
+      await store.save(jobId, freshKey(instance), { phase: 'creating', before, at: Date.now() });
+    }
+    const client = new NcpClient({
+      apiUrl: emulator.url,
+      ...DEFAULT_CREDENTIALS,
+      responseFormat: 'json',
+      timeoutMs: 5000,
+      maxResponseBytes: 1 << 20,
+    });
+    await client.call('vredis', 'createCloudRedisManualBackup', {
+      cloudRedisInstanceNo: reached.instanceNo,
+    });
+    await client.close();
+    const calls = emulator.stats().manualBackupCreateCalls;
+
+    const queue = openDiscoveryQueue(pipeline.producer);
+    const request = { api: 'both', bucketName: BUCKET, backupTypeMode: 'MANUAL', fresh: true };
+    await queue.add(DISCOVERY_JOB_NAME, request, { jobId });
+    await queue.close();
+    await waitFor('the outcome', async () =>
+      Boolean(await pipeline.producer.ledger.discoveryOutcome(jobId)),
+    );
+    const outcome = (await pipeline.producer.ledger.discoveryOutcome(jobId))!;
+    expect(outcome).toMatchObject({ status: 'partial', filesChosen: 1 });
+    const made = emulator.manualBackups().at(-1)!;
+    expect(outcome.instances[0]!.files[0]!.fileName).toBe(made.fileName);
+    expect(outcome.errors).toEqual([
+      expect.objectContaining({ instanceNo: lost.instanceNo, code: 'FRESH_BACKUP_NOT_FOUND' }),
+    ]);
+    expect(outcome.errors[0]!.message).toContain('ended before its answer');
+    expect(emulator.stats().manualBackupCreateCalls).toBe(calls);
   }, 60_000);
 
   it('refuses --fresh with --since, --dry-run or --type SYSTEM before enqueueing', async () => {
