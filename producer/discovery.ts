@@ -5,10 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { JobPolicy } from '../shared/config.ts';
-import { DISCOVERY_JOB_NAME, DISCOVERY_QUEUE } from '../shared/contract.ts';
+import { BACKOFF_TYPE, DISCOVERY_JOB_NAME, DISCOVERY_QUEUE } from '../shared/contract.ts';
 import { delay } from '../shared/delay.ts';
 import type { DiscoveryOutcome, DiscoveryRequest } from '../shared/discovery-contract.ts';
-import { BACKOFF_TYPE, type ExportProducer } from './producer.ts';
+import type { ExportProducer } from './producer.ts';
 
 /**
  * Attempts of a discovery job. Each NCP call in it is already retried with the export policy,
@@ -28,10 +28,13 @@ export function discoveryJobOptions(policy: JobPolicy) {
 
 /** The discovery queue on the producer's connection and prefix; close it after use. */
 export function openDiscoveryQueue(producer: ExportProducer): Queue {
-  return new Queue(DISCOVERY_QUEUE, {
+  const queue = new Queue(DISCOVERY_QUEUE, {
     connection: producer.redis,
     prefix: producer.queue.opts.prefix,
   });
+  // Its connection errors go where the producer's own go (its `onError`).
+  queue.on('error', (error) => producer.queue.emit('error', error));
+  return queue;
 }
 
 /** Enqueues one discovery under a fresh id (`discover-<time>-<random>`); returns the id. */

@@ -5,11 +5,11 @@
  */
 import type { ExportRequest, Outcome } from '../shared/contract.ts';
 import { parseExportRequest } from '../shared/contract.ts';
+import { nextRunId } from '../shared/enqueue/index.ts';
 import type { OutcomeFilter } from '../shared/ledger/index.ts';
 import type { ExportProducer } from './producer.ts';
-import { nextRunId } from './runs.ts';
 
-export { nextRunId } from './runs.ts';
+export { nextRunId } from '../shared/enqueue/index.ts';
 
 export interface RetryCandidate {
   failedJobId: string;

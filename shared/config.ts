@@ -12,6 +12,7 @@ import {
   NCP_SITES,
   type NcpSite,
 } from './defaults.ts';
+import { checkApiOrigin } from './urls.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -469,38 +470,9 @@ function apiUrl(env: Env): string {
     }
     return NCP_SITES[site as NcpSite];
   }
-  const value = explicit || NCP_SITES.public;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError('NCP_API_URL', `"${value}" is not a URL`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError(
-      'NCP_API_URL',
-      `has scheme ${url.protocol}, expected https: (or http: for a loopback host such as http://127.0.0.1:8080, e.g. the emulator)`,
-    );
-  }
-  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
-    throw new ConfigError(
-      'NCP_API_URL',
-      `is plain http: on ${url.hostname}; use https: (plain http: only for a loopback host: localhost, 127.x.x.x, [::1])`,
-    );
-  }
-  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
-    throw new ConfigError('NCP_API_URL', 'must be scheme, host and port only (no path or query)');
-  }
-  return url.origin;
-}
-
-/** localhost, 127.0.0.0/8 and ::1: a plain-HTTP API URL on these never leaves the machine. */
-function isLoopback(hostname: string): boolean {
-  return (
-    hostname === 'localhost' ||
-    hostname === '[::1]' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
-  );
+  const checked = checkApiOrigin(explicit || NCP_SITES.public);
+  if ('problem' in checked) throw new ConfigError('NCP_API_URL', checked.problem);
+  return checked.origin;
 }
 
 /**

@@ -12,6 +12,7 @@
  * `npm run schema`, checked in, and tested to be current).
  */
 import { z } from 'zod';
+import { isRecord, valueAt } from './json.ts';
 import { checkMetaBounds } from './meta-bounds.ts';
 
 export const EXPORT_QUEUE = 'cache-export';
@@ -21,6 +22,11 @@ export const OUTCOME_JOB_NAME = 'outcome';
 export const DISCOVERY_QUEUE = 'cache-export-discovery';
 export const DISCOVERY_JOB_NAME = 'discover';
 export const DISCOVERY_OUTCOME_JOB_NAME = 'discovery-outcome';
+/**
+ * The backoff type of every export and discovery job (`backoff: { type: 'ncp-jitter' }`):
+ * workers resolve it to exponential backoff with full jitter, NCP's Retry-After as a floor.
+ */
+export const BACKOFF_TYPE = 'ncp-jitter';
 
 /** The two NCP API families that expose `exportBackupToObjectStorage`. */
 export const API_FAMILIES = {
@@ -204,15 +210,6 @@ function showKey(key: string): string {
   });
 }
 
-function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
-  let value = data;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; issues: FieldIssue[] };
 
 /**
@@ -223,7 +220,7 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; issues: Field
 export function parseExportRequest(data: unknown): ParseResult<ExportRequest> {
   try {
     const metaProblem =
-      isObject(data) && Object.hasOwn(data, 'meta')
+      isRecord(data) && Object.hasOwn(data, 'meta')
         ? checkMetaBounds(data.meta, { maxBytes: META_MAX_BYTES, maxDepth: META_MAX_DEPTH })
         : undefined;
     // With meta out of the way, every other field is still checked and named.
@@ -240,10 +237,6 @@ export function parseExportRequest(data: unknown): ParseResult<ExportRequest> {
     const reason = error instanceof Error ? error.message : String(error);
     return { ok: false, issues: [{ field: '', message: `cannot be read: ${showKey(reason)}` }] };
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Validates untrusted data, throwing a {@link ContractError} that names every bad field. */

@@ -64,6 +64,8 @@ export interface ExportWorker {
    * stalled-job recovery.
    */
   close(force?: boolean): Promise<void>;
+  /** Every worker of the process (exports, discovery) drops its active jobs at once. */
+  abandon(): Promise<void>;
 }
 
 export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
@@ -190,6 +192,9 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
     discovery,
     notifier,
     metrics,
+    abandon() {
+      return Promise.all([worker.close(true), discovery.close(true)]).then(() => {});
+    },
     close(force = false) {
       closing ??= (async () => {
         shutdown.abort(new Error('worker is shutting down'));

@@ -1,8 +1,6 @@
 /**
- * `ncp-cache-export worker`: runs until SIGTERM or SIGINT, then shuts down gracefully:
- * stop taking jobs, hand back jobs still waiting for their turn, let calls in flight finish,
- * close connections, exit 0. If that takes longer than SHUTDOWN_TIMEOUT_MS (or a second
- * signal arrives), active jobs are abandoned to stalled-job recovery and the exit code is 1.
+ * `ncp-cache-export worker`: starts the process's workers and runs until SIGTERM or SIGINT;
+ * how it then ends is `shutdown.ts`.
  */
 
 import type { CliIo } from '../cli/context.ts';
@@ -18,6 +16,7 @@ import {
 } from '../shared/config.ts';
 import { EXPORT_QUEUE } from '../shared/contract.ts';
 import { describeRedis } from '../shared/redis.ts';
+import { type ProcessSignals, runUntilSignalled } from './shutdown.ts';
 
 export const registerWorker: Register = (program, io, setExitCode) => {
   program
@@ -28,7 +27,7 @@ export const registerWorker: Register = (program, io, setExitCode) => {
     });
 };
 
-export async function runWorker(io: CliIo, signals = process): Promise<number> {
+export async function runWorker(io: CliIo, signals?: ProcessSignals): Promise<number> {
   const ncp = loadNcpConfig(io.env);
   const redis = loadRedisConfig(io.env);
   const config = loadWorkerConfig(io.env);
@@ -66,60 +65,9 @@ export async function runWorker(io: CliIo, signals = process): Promise<number> {
     'worker started',
   );
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    let finished = false;
-    const stop = (signal: string) => {
-      if (stopping) {
-        logger.warn({ signal }, 'second signal: abandoning active jobs to stalled-job recovery');
-        void forceStop();
-        return;
-      }
-      stopping = true;
-      logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
-      const timer = setTimeout(() => {
-        logger.warn('shutdown timed out: abandoning active jobs to stalled-job recovery');
-        void forceStop();
-      }, config.shutdownTimeoutMs);
-      handle.close().then(
-        () => {
-          clearTimeout(timer);
-          logger.info('worker stopped');
-          done(0);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          logger.error({ err: error }, 'error while shutting down');
-          done(1);
-        },
-      );
-    };
-    const forceStop = async () => {
-      await handle.worker.close(true).catch(() => {});
-      done(1);
-    };
-    const done = (code: number) => {
-      if (finished) return;
-      finished = true;
-      signals.off('SIGTERM', onTerm);
-      signals.off('SIGINT', onInt);
-      signals.off('uncaughtException', onCrash);
-      signals.off('unhandledRejection', onCrash);
-      logger.flush();
-      resolve(code);
-    };
-    const onTerm = () => stop('SIGTERM');
-    const onInt = () => stop('SIGINT');
-    // Last resort: say what happened in the log before dying. Jobs this process held come
-    // back through stalled-job recovery, as after any crash.
-    const onCrash = (error: unknown) => {
-      logger.fatal({ err: error }, 'uncaught error: exiting; active jobs will be recovered');
-      logger.flush();
-      signals.exit(1);
-    };
-    signals.on('SIGTERM', onTerm);
-    signals.on('SIGINT', onInt);
-    signals.on('uncaughtException', onCrash);
-    signals.on('unhandledRejection', onCrash);
+  return runUntilSignalled(handle, {
+    logger,
+    timeoutMs: config.shutdownTimeoutMs,
+    ...(signals ? { signals } : {}),
   });
 }

@@ -4,8 +4,8 @@
  *
  * One attempt = validate, wait for the global rate limit, call NCP. A 429 pauses every
  * worker and the call is repeated within the same attempt (throttling does not use up
- * attempts) until `throttleMaxWaitMs` runs out. Transient errors end the attempt and BullMQ
- * retries with backoff; auth, invalid and protocol errors end the job at once. The attempt
+ * attempts) until `throttleMaxWaitMs` runs out. Whether another attempt follows any other error
+ * is decided in `retry-policy.ts`. The attempt
  * that finishes the job for good writes its outcome before returning.
  */
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
@@ -17,6 +17,7 @@ import { type AuthBreaker, AuthPausedError } from './auth-breaker.ts';
 import { jobAttempt } from './job-attempt.ts';
 import { asNcpError, type CallLimiter, callUnderLimit } from './ncp-call.ts';
 import { buildOutcome, type FinishedCall, type OutcomeStore } from './outcome.ts';
+import { isFinalAttempt, wasInterrupted } from './retry-policy.ts';
 
 export type { CallLimiter } from './ncp-call.ts';
 
@@ -99,8 +100,7 @@ export function createExportProcessor(deps: ProcessorDeps) {
         throw new DelayedError('handed back: auth errors pause every worker');
       }
       const ncpError = asNcpError(error);
-      const final = !ncpError.retryable || job.attemptsMade + 1 >= maxAttempts;
-      if (final) {
+      if (isFinalAttempt(ncpError, job.attemptsMade, maxAttempts)) {
         await finish(deps, callLog, {
           job,
           request,
@@ -156,14 +156,6 @@ async function finish(deps: ProcessorDeps, log: Logger, call: FinishedCall): Pro
     },
     result === 'repeat' ? 'export finished again: the first record is kept' : 'export finished',
   );
-}
-
-/**
- * True when this job was started before without finishing that run (its worker died or lost
- * the lock), so an outcome may already exist.
- */
-function wasInterrupted(job: ExportJob): boolean {
-  return job.stalledCounter > 0 || job.attemptsStarted > job.attemptsMade + 1;
 }
 
 function settleFromOutcome(

@@ -1,13 +1,12 @@
 /**
  * The BullMQ worker options every queue this process consumes shares: locks and stalled-job
- * recovery, retention defaults for jobs whose producer set none, and the `ncp-jitter` backoff.
+ * recovery, retention defaults for jobs whose producer set none, and the `ncp-jitter` backoff
+ * (`retry-policy.ts`).
  */
 import type { WorkerOptions } from 'bullmq';
 import type { JobPolicy, RedisConfig, WorkerConfig } from '../shared/config.ts';
-import { NcpError } from '../shared/ncp/index.ts';
 import type { RedisClient } from '../shared/redis.ts';
-import { backoffDelay } from './backoff.ts';
-import { boundedRetryAfter } from './throttle.ts';
+import { backoffStrategy } from './retry-policy.ts';
 
 export function sharedWorkerOptions(
   connection: RedisClient,
@@ -25,16 +24,9 @@ export function sharedWorkerOptions(
     maxStalledCount: config.maxStalledCount,
     removeOnComplete: { age: policy.keepCompletedSeconds },
     removeOnFail: { age: policy.keepFailedSeconds },
-    settings: {
-      backoffStrategy: (attemptsMade, _type, error) =>
-        backoffDelay(
-          { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
-          attemptsMade,
-          boundedRetryAfter(
-            error instanceof NcpError ? error.retryAfterMs : undefined,
-            config.retryAfterMaxMs,
-          ),
-        ),
-    },
+    settings: backoffStrategy({
+      backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
+      retryAfterMaxMs: config.retryAfterMaxMs,
+    }),
   };
 }

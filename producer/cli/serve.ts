@@ -17,6 +17,7 @@ import {
   loadReportConfig,
 } from '../../shared/config.ts';
 import { describeRedis } from '../../shared/redis.ts';
+import { isLoopback } from '../../shared/urls.ts';
 import { ExportProducer } from '../producer.ts';
 
 export const registerServe: Register = (program, io, setExitCode) => {
@@ -53,10 +54,6 @@ export function checkAuth(http: HttpConfig, auth: boolean): void {
       EXIT.badInput,
     );
   }
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /** Starts the service from the environment; resolves once it listens. */

@@ -6,6 +6,7 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import type { z } from 'zod';
 import { type ExportRequest, parseExportRequest } from '../../shared/contract.ts';
+import { valueAt } from '../../shared/json.ts';
 import { exportBatchSchema, type HttpIssue, MAX_BATCH } from './schemas.ts';
 
 type Part = HttpIssue['in'];
@@ -71,15 +72,6 @@ function toIssues(issue: z.core.$ZodIssue, input: unknown, part: Part): HttpIssu
     return [{ in: part, field, message: 'is required' }];
   }
   return [{ in: part, field, message: issue.message }];
-}
-
-function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
-  let value = data;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
 }
 
 const PARTS: Record<string, Part> = { body: 'body', querystring: 'querystring', params: 'params' };

@@ -133,6 +133,8 @@ export async function* followRecords(
     prefix: queue.opts.prefix,
     lastEventId: from,
   });
+  // Its connection errors go where the queue's own go: to whoever listens on the queue.
+  events.on('error', (error) => queue.emit('error', error));
   const pending: string[] = [];
   let wake: (() => void) | undefined;
   events.on('added', ({ jobId }) => {

@@ -6,6 +6,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import type { NcpConfig } from '../config.ts';
 import { API_FAMILIES, type ApiFamily, type ExportRequest } from '../contract.ts';
+import { checkApiOrigin } from '../urls.ts';
 import { NcpError } from './errors.ts';
 import { buildPathWithQuery } from './query.ts';
 import { type NcpResponse, parseNcpResponse } from './response.ts';
@@ -281,17 +282,9 @@ async function readCapped(
 }
 
 function originOf(apiUrl: string): string {
-  let url: URL;
-  try {
-    url = new URL(apiUrl);
-  } catch {
-    throw new TypeError(`NcpClient: apiUrl ${JSON.stringify(apiUrl)} is not a URL`);
-  }
-  const plain = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !plain) {
-    throw new TypeError(`NcpClient: apiUrl must be an http(s) origin only, got ${url.origin}`);
-  }
-  return url.origin;
+  const checked = checkApiOrigin(apiUrl);
+  if ('problem' in checked) throw new TypeError(`NcpClient: apiUrl ${checked.problem}`);
+  return checked.origin;
 }
 
 function positive(name: string, value: number): void {

@@ -12,6 +12,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { ErrorKind } from '../contract.ts';
 import { DEFAULT_RETRYABLE_CODES } from '../defaults.ts';
+import { isRecord } from '../json.ts';
 import { NcpError } from './errors.ts';
 
 /** A successful NCP answer. */
@@ -308,10 +309,6 @@ function clean(value: string, max = MESSAGE_MAX): string {
 
 function isSuccessStatus(status: number): boolean {
   return status >= 200 && status <= 299;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const PREDEFINED: Readonly<Record<string, string>> = {

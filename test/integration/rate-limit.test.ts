@@ -5,13 +5,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../worker/rate-limit.ts';
-import {
-  deletePrefix,
-  redisTime,
-  testRedisUrl,
-  uniquePrefix,
-  untilRedisTime,
-} from '../helpers/redis.ts';
+import { deletePrefix, redisTime, testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
 
 describe('RateLimiter', () => {
   let redis: Redis;

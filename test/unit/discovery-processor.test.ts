@@ -141,7 +141,7 @@ function setup(options: { shutdown?: AbortController; concurrency?: number } = {
     logger: pino({ level: 'silent' }),
     defaultRegion: 'KR',
     throttleMaxWaitMs: 60_000,
-    retry: { maxAttempts: 3, backoff: { baseMs: 1, maxMs: 2 } },
+    retry: { maxAttempts: 3, backoff: { baseMs: 1, maxMs: 2 }, retryAfterMaxMs: 60_000 },
     shutdown: shutdown.signal,
     pageSize: 2,
     concurrency: options.concurrency ?? 4,

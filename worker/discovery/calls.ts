@@ -12,9 +12,8 @@ import type { ApiFamily } from '../../shared/contract.ts';
 import { delay } from '../../shared/delay.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { NcpError } from '../../shared/ncp/index.ts';
-import { backoffDelay } from '../backoff.ts';
 import { asNcpError, callUnderLimit } from '../ncp-call.ts';
-import { boundedRetryAfter } from '../throttle.ts';
+import { isFinalAttempt, retryDelay } from '../retry-policy.ts';
 import { type CreateCall, CreateFailed } from './fresh.ts';
 import type { ListCalls } from './plan.ts';
 import type { DiscoveryDeps } from './processor.ts';
@@ -35,9 +34,9 @@ export function listCalls(deps: CallDeps, log: Logger): ListCalls {
         const response = await callUnderLimit(deps, send, callLog, 'ncp list call');
         return response.body;
       } catch (error) {
-        if (!(error instanceof NcpError) || !error.retryable) throw error;
-        if (attempt >= deps.retry.maxAttempts) throw error;
-        await backoff(deps, attempt, error);
+        if (!(error instanceof NcpError)) throw error;
+        if (isFinalAttempt(error, attempt - 1, deps.retry.maxAttempts)) throw error;
+        await delay(retryDelay(deps.retry, attempt, error), deps.shutdown);
       }
     }
   };
@@ -68,7 +67,7 @@ export function createCall(deps: CallDeps, log: Logger): CreateCall {
         const ncpError = asNcpError(error);
         const again = (!sent && ncpError.retryable) || busy(ncpError);
         if (!again || attempt >= deps.retry.maxAttempts) throw new CreateFailed(ncpError, sent);
-        await backoff(deps, attempt, ncpError);
+        await delay(retryDelay(deps.retry, attempt, ncpError), deps.shutdown);
       }
     }
   };
@@ -81,12 +80,4 @@ export function createCall(deps: CallDeps, log: Logger): CreateCall {
  */
 function busy(error: NcpError): boolean {
   return error.kind === 'server' && error.httpStatus !== undefined && /^\d{4,}$/.test(error.code);
-}
-
-async function backoff(deps: CallDeps, attempt: number, error: NcpError): Promise<void> {
-  const retryAfterMs = boundedRetryAfter(
-    error.retryAfterMs,
-    deps.limiter.retryAfterMaxMs ?? Number.POSITIVE_INFINITY,
-  );
-  await delay(backoffDelay(deps.retry.backoff, attempt, retryAfterMs), deps.shutdown);
 }

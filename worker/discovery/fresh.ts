@@ -116,7 +116,7 @@ export async function stepFresh(
       const refused = addFile(row, state, request, options);
       if (refused) {
         const action = listNames(instance.api).manualBackupList;
-        errors.push(problem(instance, 'BAD_FILE_NAME', `${action} ${refused}`, 'invalid'));
+        errors.push(problem('BAD_FILE_NAME', instance, `${action} ${refused}`, 'invalid'));
       }
     }
     return row;
@@ -164,7 +164,7 @@ async function stepInstance(
   if (state === undefined) {
     if (listed.some((backup) => !backup.fileName)) {
       const message = `${names.manualBackupList} lists manual backups of ${instanceParam} ${instance.instanceNo} without a fileName, so a new file could not be told from the old ones; no backup was created`;
-      return fail(problem(instance, 'NO_FILE_NAME', message), listed.length);
+      return fail(problem('NO_FILE_NAME', instance, message), listed.length);
     }
     const before = listed.map((backup) => backup.fileName!);
     await save({ phase: 'creating', before, at: deps.now() });
@@ -210,7 +210,7 @@ async function stepInstance(
         ? `; ${state.uncertain}`
         : '';
   const message = `no new manual backup of ${instanceParam} ${instance.instanceNo} appeared in ${names.manualBackupList} within ${Math.round(timeoutMs / 1000)} s of ${names.createManualBackup} (${new Date(state.at).toISOString()}): it lists ${listed.length} manual backup(s), all there before${shown ? ` (${shown})` : ''}${why}`;
-  return fail(problem(instance, 'FRESH_BACKUP_NOT_FOUND', message, 'timeout'), listed.length);
+  return fail(problem('FRESH_BACKUP_NOT_FOUND', instance, message, 'timeout'), listed.length);
 }
 
 /**
@@ -222,8 +222,8 @@ function definite(error: NcpError): boolean {
 }
 
 function problem(
-  instance: ListedInstance,
   code: string,
+  instance: ListedInstance,
   message: string,
   kind: DiscoveryError['kind'] = 'protocol',
 ): DiscoveryError {

@@ -20,9 +20,9 @@ import {
 import { isRecord } from '../../shared/json.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { type CallOptions, NcpError, type NcpResponse } from '../../shared/ncp/index.ts';
-import type { BackoffPolicy } from '../backoff.ts';
 import { jobAttempt } from '../job-attempt.ts';
 import { asNcpError, type CallLimiter } from '../ncp-call.ts';
+import { type RetryPolicy, wasInterrupted } from '../retry-policy.ts';
 import { createCall, listCalls } from './calls.ts';
 import { type FreshSettings, stepFresh } from './fresh.ts';
 import { buildDiscoveryOutcome, type DiscoveryOutcomeStore } from './outcome.ts';
@@ -63,8 +63,8 @@ export interface DiscoveryDeps {
   /** Region for requests that carry none (NCP_REGION); undefined lets NCP choose. */
   defaultRegion?: string | undefined;
   throttleMaxWaitMs: number;
-  /** Tries per list call and the backoff between them: the export attempt policy. */
-  retry: { maxAttempts: number; backoff: BackoffPolicy };
+  /** Tries per list call and the delay between them: the export attempt policy. */
+  retry: RetryPolicy & { maxAttempts: number };
   /** Aborts waits and calls in flight (lists are read-only); the job is handed back. */
   shutdown: AbortSignal;
   /** Instances per page of the instance list. @defaultValue 100 */
@@ -129,7 +129,7 @@ export function createDiscoveryProcessor(deps: DiscoveryDeps) {
         fatal: true,
       });
 
-    if (job.stalledCounter > 0 || job.attemptsStarted > job.attemptsMade + 1) {
+    if (wasInterrupted(job)) {
       const prior = await deps.outcomes.read(String(job.id));
       if (prior) {
         log.info({ status: prior.status }, 'outcome already written before an interruption');

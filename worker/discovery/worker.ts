@@ -1,12 +1,12 @@
 /**
  * The discovery side of a worker process: a BullMQ worker on `cache-export-discovery` that
  * shares the process's rate limiter, NCP client and shutdown signal with the export worker,
- * and enqueues what it finds through the de-duplicating {@link ExportProducer}.
+ * and enqueues what it finds through the de-duplicating {@link ExportEnqueuer}.
  */
 import { Queue, Worker } from 'bullmq';
-import { ExportProducer } from '../../producer/producer.ts';
 import type { JobPolicy, RedisConfig, WorkerConfig } from '../../shared/config.ts';
 import { DISCOVERY_QUEUE, exportJobId } from '../../shared/contract.ts';
+import { ExportEnqueuer } from '../../shared/enqueue/index.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { RedisClient } from '../../shared/redis.ts';
 import type { CallLimiter } from '../ncp-call.ts';
@@ -49,28 +49,25 @@ export interface DiscoveryWorker {
   readonly worker: Worker<unknown, DiscoveryResult>;
   /** The discovery queue, to read its jobs by id. */
   readonly queue: Queue;
-  /** Stops taking discovery jobs, then closes the producer it enqueues with. */
+  /** Stops taking discovery jobs, then closes its queues (not the shared connection). */
   close(force?: boolean): Promise<void>;
 }
 
 export function startDiscoveryWorker(options: DiscoveryWorkerOptions): DiscoveryWorker {
   const { redis: redisConfig, worker: config, policy, logger } = options;
-  let producer: Promise<ExportProducer> | undefined;
-  const connectProducer = () => {
-    producer ??= ExportProducer.connect({
-      redis: redisConfig,
-      policy,
-      defaultRegion: options.defaultRegion,
-    }).catch((error: unknown) => {
-      producer = undefined; // try again with the next job
-      throw error;
-    });
-    return producer;
-  };
+  const enqueuer = new ExportEnqueuer({
+    connection: options.connection,
+    prefix: redisConfig.prefix,
+    policy,
+    defaultRegion: options.defaultRegion,
+  });
+  enqueuer.queue.on('error', (error) =>
+    logger.warn({ err: error, queue: enqueuer.queue.name }, 'export queue error'),
+  );
   const exporter: DiscoveryExporter = {
     jobId: exportJobId,
-    enqueue: async (requests) => (await connectProducer()).enqueueValid(requests),
-    existing: async (jobIds) => (await connectProducer()).duplicates(jobIds),
+    enqueue: (requests) => enqueuer.enqueue(requests),
+    existing: (jobIds) => enqueuer.duplicates(jobIds),
   };
 
   const processor = createDiscoveryProcessor({
@@ -84,6 +81,7 @@ export function startDiscoveryWorker(options: DiscoveryWorkerOptions): Discovery
     retry: {
       maxAttempts: policy.maxAttempts,
       backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
+      retryAfterMaxMs: config.retryAfterMaxMs,
     },
     shutdown: options.shutdown,
     fresh: {
@@ -121,9 +119,7 @@ export function startDiscoveryWorker(options: DiscoveryWorkerOptions): Discovery
     close(force = false) {
       closing ??= (async () => {
         await worker.close(force);
-        await queue.close();
-        const open = await producer?.catch(() => undefined);
-        await open?.close();
+        await Promise.all([queue.close(), enqueuer.close()]);
       })();
       return closing;
     },

@@ -10,9 +10,9 @@
  *   longer ago than the queue keeps it): add the next run, so the new record never collides
  *   with the old.
  */
-import { CREATED_AT_FIELD, finishedSetKey, jobKey } from '../shared/bullmq-layout.ts';
-import { EXPORT_QUEUE, RESULTS_QUEUE } from '../shared/contract.ts';
-import type { RedisClient } from '../shared/redis.ts';
+import { CREATED_AT_FIELD, finishedSetKey, jobKey } from '../bullmq-layout.ts';
+import { EXPORT_QUEUE, RESULTS_QUEUE } from '../contract.ts';
+import type { RedisClient } from '../redis.ts';
 
 export type RunPlan =
   | { kind: 'new'; jobId: string }
