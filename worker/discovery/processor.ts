@@ -6,6 +6,10 @@
  * policy as an export attempt (EXPORT_MAX_ATTEMPTS tries, `ncp-jitter` backoff, Retry-After as a
  * floor). Exports are enqueued only once the whole plan is known, through the de-duplicating
  * producer, so a discovery handed back at shutdown or run again enqueues nothing twice.
+ *
+ * A fresh discovery (`fresh.ts`) runs as steps: each run of the job takes its instances one
+ * step further and, while any waits for its new manual backup, re-schedules the job
+ * DISCOVERY_FRESH_POLL_MS later instead of waiting in a worker slot.
  */
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { ApiFamily, ExportRequest } from '../../shared/contract.ts';
