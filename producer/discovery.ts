@@ -2,24 +2,24 @@
  * Discovery from the producer side: enqueue a discovery job, and wait for the outcome a worker
  * writes for it. Discovery itself runs in the workers, so its NCP calls share their rate limit.
  */
+
 import { randomBytes } from 'node:crypto';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { JobPolicy } from '../shared/config.ts';
 import { BACKOFF_TYPE, DISCOVERY_JOB_NAME, DISCOVERY_QUEUE } from '../shared/contract.ts';
+import { DEFAULTS } from '../shared/defaults.ts';
 import { delay } from '../shared/delay.ts';
 import type { DiscoveryOutcome, DiscoveryRequest } from '../shared/discovery-contract.ts';
 import type { ExportProducer } from './producer.ts';
 
 /**
- * Attempts of a discovery job. Each NCP call in it is already retried with the export policy,
- * so job-level attempts only cover what is not NCP's doing (a lost Redis connection, a crash).
+ * Options of every discovery job, enqueued by hand or created by a schedule. Each NCP call in
+ * it is already retried with the export policy, so the job's own attempts only cover what is
+ * not NCP's doing (a lost Redis connection, a crash).
  */
-export const DISCOVERY_ATTEMPTS = 3;
-
-/** Options of every discovery job, enqueued by hand or created by a schedule. */
 export function discoveryJobOptions(policy: JobPolicy) {
   return {
-    attempts: DISCOVERY_ATTEMPTS,
+    attempts: DEFAULTS.discoveryAttempts,
     backoff: { type: BACKOFF_TYPE },
     removeOnComplete: { age: policy.keepCompletedSeconds },
     removeOnFail: { age: policy.keepFailedSeconds },

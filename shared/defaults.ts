@@ -52,6 +52,11 @@ export const DEFAULTS = {
   freshTimeoutMs: 1_800_000,
   /** `discover --fresh`: time between looks at the manual backup list. */
   freshPollMs: 15_000,
+  /** How long a fresh discovery's progress in Redis outlives its wait before it expires. */
+  freshProgressSlackMs: 86_400_000,
+  /** How long `discover` waits for the outcome, in seconds; with `--fresh`. */
+  discoverWaitSeconds: 600,
+  discoverFreshWaitSeconds: 3600,
   shutdownTimeoutMs: 30_000,
   lockDurationMs: 30_000,
   stalledIntervalMs: 30_000,
@@ -63,6 +68,8 @@ export const DEFAULTS = {
   httpBodyLimitBytes: 16 * 1024 * 1024,
   httpRequestTimeoutMs: 30_000,
   metricsHost: '0.0.0.0',
+  /** How long a sign-in to the page (`/` of `serve`) lasts. */
+  pageSessionSeconds: 12 * 3600,
   /** An instance with no successful export for this long is stale (a daily backup, plus 2 h). */
   reportStaleAfter: '26h',
   notifyFormat: 'json',
@@ -72,4 +79,44 @@ export const DEFAULTS = {
   notifyStaleCheckSeconds: 300,
   notifyMaxAttempts: 10,
   notifyTimeoutMs: 10_000,
+  /**
+   * How long a call the rate limiter granted counts before it is booked as sent: at least the
+   * NCP timeout, so a call from a worker that died before booking counts until it cannot arrive.
+   */
+  rateReserveMs: 10_000,
+  /** A job stopped by the auth pause comes back this much later (its worker stops taking jobs). */
+  authPausedRetryDelayMs: 5_000,
+  /** Attempts of a discovery job: its list calls retry on their own (EXPORT_MAX_ATTEMPTS each). */
+  discoveryAttempts: 3,
+  /** Discovery jobs one worker process runs at once: few and long, mostly waiting on NCP. */
+  discoveryConcurrency: 2,
+  /** Instances per page of an instance list. */
+  discoveryPageSize: 100,
+  /** Backup lists one discovery fetches at once. */
+  discoveryListConcurrency: 4,
+  /** Exports one discovery enqueues per batch. */
+  discoveryEnqueueChunk: 1_000,
 } as const satisfies Record<string, string | number>;
+
+/**
+ * How the fleet learns NCP's limit from 429s (`worker/throttle.ts` explains each); not
+ * configurable by environment, tuned by the gateway benchmark.
+ */
+export const THROTTLE_TUNING = {
+  /** Pace this much under the rate NCP accepted before a 429. */
+  margin: 0.03,
+  /** First pause when NCP throttles at any rate. */
+  adaptiveBaseMs: 1000,
+  /** Longest such pause (never above the Retry-After cap). */
+  adaptiveMaxMs: 30_000,
+  /** Without a 429 for this long, the limit in force grows by `probeStep`. */
+  probeEveryMs: 1000,
+  /** Growth per probe while a recent ceiling bounds it. */
+  probeStep: 0.01,
+  /** Growth per probe with no recent ceiling (the estimate was only a lower bound). */
+  probeStepUnbounded: 0.1,
+  /** How long a ceiling seen at a 429 stops probing just under it. */
+  ceilingTtlMs: 600_000,
+  /** How long after sending a call's 429 still counts towards an estimate. */
+  keepMs: 5000,
+} as const;

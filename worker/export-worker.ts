@@ -3,6 +3,7 @@
  * the NCP client and the outcome store, and closes them in order. The same process also runs
  * discovery jobs (`cache-export-discovery`) under the same rate limiter and client.
  */
+
 import { Queue, Worker } from 'bullmq';
 import {
   type JobPolicy,
@@ -15,6 +16,7 @@ import {
   type WorkerConfig,
 } from '../shared/config.ts';
 import { EXPORT_QUEUE, RESULTS_QUEUE } from '../shared/contract.ts';
+import { DEFAULTS } from '../shared/defaults.ts';
 import { Ledger } from '../shared/ledger/index.ts';
 import { limiterKeys } from '../shared/limiter-keys.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -179,7 +181,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
             ledger,
             staleAfterMs: options.report?.staleAfterMs,
           }),
-          { port: config.metricsPort, host: config.metricsHost ?? '0.0.0.0', logger },
+          { port: config.metricsPort, host: config.metricsHost ?? DEFAULTS.metricsHost, logger },
         ).catch((error: unknown) => {
           logger.error({ err: error, port: config.metricsPort }, 'metrics server could not start');
           return undefined;

@@ -8,8 +8,10 @@
  * is decided in `retry-policy.ts`. The attempt
  * that finishes the job for good writes its outcome before returning.
  */
+
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { type ExportRequest, formatFieldIssue, parseExportRequest } from '../shared/contract.ts';
+import { DEFAULTS } from '../shared/defaults.ts';
 import { isRecord } from '../shared/json.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { NcpResponse } from '../shared/ncp/index.ts';
@@ -43,9 +45,6 @@ export interface ProcessorDeps {
   /** Pauses every worker after repeated auth errors; jobs it stops are handed back. */
   auth?: AuthBreaker | undefined;
 }
-
-/** A job stopped by the auth pause comes back this much later (the worker stops taking jobs). */
-const AUTH_PAUSED_DELAY_MS = 5000;
 
 export interface ExportResult {
   requestId: string;
@@ -96,7 +95,7 @@ export function createExportProcessor(deps: ProcessorDeps) {
       }
       if (error instanceof AuthPausedError) {
         // Auth errors pause every worker: the job waits, using no attempt.
-        await job.moveToDelayed(now() + AUTH_PAUSED_DELAY_MS, token);
+        await job.moveToDelayed(now() + DEFAULTS.authPausedRetryDelayMs, token);
         throw new DelayedError('handed back: auth errors pause every worker');
       }
       const ncpError = asNcpError(error);

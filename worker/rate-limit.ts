@@ -14,7 +14,9 @@
  * to; repeated auth errors pause everyone (`auth-breaker.ts`). The scripts are in
  * `rate-limit-scripts.ts`.
  */
+
 import type { Cluster, Redis } from 'ioredis';
+import { DEFAULTS } from '../shared/defaults.ts';
 import { delay } from '../shared/delay.ts';
 import {
   type LimiterKeys,
@@ -146,14 +148,14 @@ export class RateLimiter {
     this.redis = redis;
     this.scripts = withLimiterCommands(redis);
     this.callsPerSecond = options.callsPerSecond;
-    this.window = rateLimitWindow(options.callsPerSecond, options.guardMs ?? 20);
+    this.window = rateLimitWindow(options.callsPerSecond, options.guardMs ?? DEFAULTS.rateGuardMs);
     this.keys = limiterKeys(options.queuePrefix);
-    this.burst = options.burst ?? 1;
+    this.burst = options.burst ?? DEFAULTS.rateBurst;
     if (!(Number.isInteger(this.burst) && this.burst >= 0)) {
       throw new RangeError(`burst must be a whole number >= 0, got ${options.burst}`);
     }
-    this.reserveMs = options.reserveMs ?? 10_000;
-    this.retryAfterMaxMs = options.retryAfterMaxMs ?? 60_000;
+    this.reserveMs = options.reserveMs ?? DEFAULTS.rateReserveMs;
+    this.retryAfterMaxMs = options.retryAfterMaxMs ?? DEFAULTS.retryAfterMaxMs;
     this.tuning = { ...THROTTLE_DEFAULTS, ...options.tuning };
   }
 

@@ -27,6 +27,7 @@
  * The learned limit is kept in Redis without expiry (the `rate` hash), so restarted workers
  * start from it; `status`, the metrics and the workers' logs show it.
  */
+import { THROTTLE_TUNING } from '../shared/defaults.ts';
 import type { Logger } from '../shared/logger.ts';
 import { NOW } from './rate-limit-scripts.ts';
 
@@ -50,16 +51,8 @@ export interface ThrottleTuning {
   keepMs: number;
 }
 
-export const THROTTLE_DEFAULTS = {
-  margin: 0.03,
-  adaptiveBaseMs: 1000,
-  adaptiveMaxMs: 30_000,
-  probeEveryMs: 1000,
-  probeStep: 0.01,
-  probeStepUnbounded: 0.1,
-  ceilingTtlMs: 600_000,
-  keepMs: 5000,
-} as const satisfies ThrottleTuning;
+/** The tuning in force unless a test or benchmark sets its own (`shared/defaults.ts`). */
+export const THROTTLE_DEFAULTS: ThrottleTuning = THROTTLE_TUNING;
 
 /** What the limiter decided after a 429. */
 export interface ThrottleDecision {

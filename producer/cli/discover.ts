@@ -6,6 +6,7 @@
 import { CliError, EXIT, writeLine } from '../../cli/context.ts';
 import type { Register } from '../../cli/main.ts';
 import { loadJobPolicy } from '../../shared/config.ts';
+import { DEFAULTS } from '../../shared/defaults.ts';
 import type { DiscoveryOutcome } from '../../shared/discovery-contract.ts';
 import { enqueueDiscovery, openDiscoveryQueue, waitForDiscovery } from '../discovery.ts';
 import { withProducer } from './common.ts';
@@ -37,7 +38,9 @@ export const registerDiscover: Register = (program, io, setExitCode) => {
     )
     .action(async (flags: DiscoverCommandFlags) => {
       const request = discoveryRequestFrom(flags, io.env);
-      const timeout = flags.timeout ?? (flags.fresh ? '3600' : '600');
+      const timeout =
+        flags.timeout ??
+        String(flags.fresh ? DEFAULTS.discoverFreshWaitSeconds : DEFAULTS.discoverWaitSeconds);
       const timeoutMs = Number(timeout) * 1000;
       if (!(timeoutMs > 0)) {
         throw new CliError(`--timeout: "${timeout}" is not a number of seconds`, EXIT.badInput);

@@ -14,6 +14,7 @@ import type { HttpConfig } from '../../shared/config.ts';
 import { DEFAULTS } from '../../shared/defaults.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { createMetricsRegistry } from '../../shared/metrics.ts';
+import { openDiscoveryQueue } from '../discovery.ts';
 import type { ExportProducer } from '../producer.ts';
 import { requireToken } from './auth.ts';
 import { registerDocs } from './docs.ts';
@@ -21,6 +22,7 @@ import { exportRoutes } from './export-routes.ts';
 import { jsonBodyParser } from './json-body.ts';
 import { buildOpenApi } from './openapi.ts';
 import { outcomeRoutes } from './outcome-routes.ts';
+import { registerPage } from './page/routes.ts';
 import {
   isRedisUnavailable,
   redisAvailability,
@@ -45,7 +47,7 @@ export interface HttpAppOptions {
 }
 
 /** Routes polled by machines: logged at debug level only. */
-const QUIET = /^\/(healthz|readyz|metrics)$|^\/(ui|docs)\/static\//;
+const QUIET = /^\/(healthz|readyz|metrics|page\/style\.css)$|^\/(ui|docs)\/static\//;
 
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const { producer, http, logger } = options;
@@ -149,7 +151,22 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     scope.addHook('onRequest', redisAvailability(producer.redis));
     registerRoutes(scope, api);
   });
-  await registerUi(app, { producer, token: http.apiToken, allowRetry: http.uiAllowRetry });
+  // Shared by /ui and the page. Its errors are those of the producer's connection, which the
+  // producer reports already.
+  const discoveryQueue = openDiscoveryQueue(producer);
+  discoveryQueue.on('error', () => {});
+  app.addHook('onClose', async () => {
+    await discoveryQueue.close();
+  });
+  await registerUi(app, { producer, discoveryQueue, token: http.apiToken });
+  await registerPage(app, {
+    producer,
+    discoveryQueue,
+    prefix: options.prefix,
+    token: http.apiToken,
+    allowRetry: http.uiAllowRetry,
+    staleAfterMs: options.staleAfterMs,
+  });
   logger.debug({ ui: UI_PATH }, 'routes registered');
   return app;
 }

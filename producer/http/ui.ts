@@ -1,93 +1,92 @@
 /**
- * The queue dashboard at /ui (bull-board), behind the same token as the API (a browser may
- * give it as the password of HTTP Basic authentication, any user name).
+ * The queue dashboard at /ui (bull-board), for job internals, behind the same token as the API
+ * (a browser may give it as the password of HTTP Basic authentication, any user name).
  *
- * Read-only: every request that would change something is refused, whatever the page offers.
- * With UI_ALLOW_RETRY=true, "retry" on failed exports is allowed, and done the way `retry`
- * does it (a new job `<id>~rN`), never by reviving the failed job in place, which would
- * leave its outcome record stale.
+ * It shows the export queue and the discovery queue, read-only: bull-board offers either every
+ * action (clean, delete, edit, duplicate, pause, ...) or none, and none of them fits a queue
+ * whose jobs each write one outcome, so it offers none, and the server refuses every change
+ * (`403`) whatever a client sends. Re-running failed exports is done on the page at `/`, which
+ * offers it only for failures a retry can fix. The results queue is a record no worker
+ * consumes; bull-board would show it as a stuck queue ("No workers", "waiting"), so it is left
+ * out: the page shows the outcomes.
+ *
+ * bull-board's HTML links Google Fonts; the link is taken out of the page and its Content
+ * Security Policy allows nothing from elsewhere, so /ui works offline and sends nothing out.
  */
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
+import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { EXPORT_QUEUE } from '../../shared/contract.ts';
 import type { ExportProducer } from '../producer.ts';
 import { requireToken } from './auth.ts';
-import { rerunFailed } from './rerun.ts';
 
 export const UI_PATH = '/ui';
 
 export interface UiOptions {
   producer: ExportProducer;
+  /** The discovery queue, opened on the producer's connection. */
+  discoveryQueue: Queue;
   /** undefined with --no-auth. */
   token: string | undefined;
-  allowRetry: boolean;
 }
 
+/** What /ui may load: its own scripts, styles, images and API; nothing from elsewhere. */
+export const UI_CSP =
+  "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+/** Any stylesheet or font link to another origin in bull-board's HTML. */
+const OUTSIDE_LINK = /<link\b[^>]*href="https?:\/\/[^"]*"[^>]*>\s*/g;
+
 export async function registerUi(app: FastifyInstance, options: UiOptions): Promise<void> {
-  const { producer, allowRetry } = options;
+  const { producer, discoveryQueue } = options;
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(UI_PATH);
   createBullBoard({
     queues: [
       new BullMQAdapter(producer.queue, {
-        readOnlyMode: !allowRetry,
-        allowRetries: allowRetry,
-        description: 'Export requests',
-      }),
-      new BullMQAdapter(producer.ledger.queue, {
         readOnlyMode: true,
-        description: 'Outcome records',
+        allowRetries: false,
+        description: 'Export requests (re-run failures on the page at /)',
+      }),
+      new BullMQAdapter(discoveryQueue, {
+        readOnlyMode: true,
+        allowRetries: false,
+        description: 'Discoveries, by hand and by schedule',
       }),
     ],
     serverAdapter,
-    options: { uiConfig: { boardTitle: 'ncp-cache-export' } },
+    options: {
+      uiConfig: {
+        boardTitle: 'ncp-cache-export',
+        hideDocsLink: true,
+        miscLinks: [{ text: 'Overview (the page)', url: '/' }],
+      },
+    },
   });
 
   await app.register(async (ui) => {
     if (options.token) ui.addHook('onRequest', requireToken(options.token, { allowBasic: true }));
-    ui.addHook('onRequest', (request, reply) => guard(request, reply, producer, allowRetry));
+    ui.addHook('onRequest', refuseChanges);
+    ui.addHook('onSend', async (_request, reply, payload) => {
+      const type = String(reply.getHeader('content-type') ?? '');
+      if (!type.startsWith('text/html')) return payload;
+      reply.header('content-security-policy', UI_CSP);
+      return typeof payload === 'string' ? payload.replace(OUTSIDE_LINK, '') : payload;
+    });
     await ui.register(serverAdapter.registerPlugin(), { prefix: UI_PATH });
   });
 }
 
-const JOB_RETRY = `${UI_PATH}/api/queues/:queueName/:jobId/retry`;
-const ALL_RETRY = `${UI_PATH}/api/queues/:queueName/retry/:queueStatus`;
-
-/** Lets reads through; answers allowed retries itself; refuses every other change. */
-async function guard(
+/** Lets reads through; refuses every change. */
+async function refuseChanges(
   request: FastifyRequest,
   reply: FastifyReply,
-  producer: ExportProducer,
-  allowRetry: boolean,
 ): Promise<FastifyReply | undefined> {
   if (request.method === 'GET' || request.method === 'HEAD') return undefined;
-  const route = request.routeOptions.url;
-  const params = request.params as Record<string, string | undefined>;
-  if (allowRetry && params.queueName === EXPORT_QUEUE) {
-    if (route === JOB_RETRY && params.jobId) {
-      const jobId = params.jobId;
-      const { rerun, skipped } = await rerunFailed(producer, {
-        all: false,
-        jobIds: [jobId],
-        filter: {},
-      });
-      if (rerun.length > 0) return reply.code(204).send();
-      return reply.code(409).send({
-        error: { key: 'ERRORS.JOB_NOT_RETRIABLE', options: { state: 'not failed' } },
-        message: `not re-run: ${skipped[0]?.reason ?? 'not failed'}`,
-      });
-    }
-    if (route === ALL_RETRY && params.queueStatus === 'failed') {
-      const { rerun, skipped } = await rerunFailed(producer, { all: true, filter: {} });
-      return reply.code(200).send({ retried: rerun.length, skipped: skipped.length });
-    }
-  }
   return reply.code(403).send({
     error: { key: 'ERRORS.READ_ONLY' },
-    message: allowRetry
-      ? 'the dashboard only re-runs failed exports'
-      : 'the dashboard is read-only (UI_ALLOW_RETRY=true allows re-running failed exports)',
+    message:
+      'the dashboard is read-only; re-run failed exports on the page at / (UI_ALLOW_RETRY=true), or with `retry`',
   });
 }

@@ -222,6 +222,16 @@ export class Ledger {
     });
   }
 
+  /** The `limit` newest discovery outcomes among the `scan` newest records waiting, newest first. */
+  async recentDiscoveryOutcomes(limit: number, scan = 1000): Promise<DiscoveryOutcome[]> {
+    const jobs = await this.queue.getJobs(['waiting'], 0, scan - 1, false);
+    const found = jobs.flatMap((job) => {
+      const outcome = this.typed('discovery', job);
+      return outcome ? [outcome as DiscoveryOutcome] : [];
+    });
+    return found.slice(0, limit);
+  }
+
   /** One page of export outcomes, for the HTTP API. */
   exportOutcomePage(filter: OutcomeFilter, options: PageOptions): Promise<OutcomePage> {
     return readPage(this.queue, RECORD_NAMES.export, filter, options);

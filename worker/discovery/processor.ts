@@ -11,9 +11,11 @@
  * step further and, while any waits for its new manual backup, re-schedules the job
  * DISCOVERY_FRESH_POLL_MS later instead of waiting in a worker slot.
  */
+
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { ApiFamily, ExportRequest } from '../../shared/contract.ts';
 import { formatFieldIssue } from '../../shared/contract.ts';
+import { DEFAULTS } from '../../shared/defaults.ts';
 import {
   type DiscoveredInstance,
   type DiscoveryError,
@@ -86,8 +88,6 @@ export interface DiscoveryResult {
   filesChosen: number;
   exportsEnqueued: number;
 }
-
-const ENQUEUE_CHUNK = 1000;
 
 export function createDiscoveryProcessor(deps: DiscoveryDeps) {
   const now = deps.now ?? Date.now;
@@ -171,8 +171,8 @@ export function createDiscoveryProcessor(deps: DiscoveryDeps) {
       const options = {
         regionCode: request.regionCode ?? deps.defaultRegion,
         since: resolveSince(request.since, now()),
-        pageSize: deps.pageSize ?? 100,
-        concurrency: deps.concurrency ?? 4,
+        pageSize: deps.pageSize ?? DEFAULTS.discoveryPageSize,
+        concurrency: deps.concurrency ?? DEFAULTS.discoveryListConcurrency,
         meta: {
           discovery: String(job.id),
           ...(request.schedule ? { schedule: request.schedule } : {}),
@@ -238,8 +238,10 @@ async function enqueueInChunks(
   requests: readonly ExportRequest[],
 ): Promise<EnqueuedExport[]> {
   const results: EnqueuedExport[] = [];
-  for (let start = 0; start < requests.length; start += ENQUEUE_CHUNK) {
-    results.push(...(await exporter.enqueue(requests.slice(start, start + ENQUEUE_CHUNK))));
+  for (let start = 0; start < requests.length; start += DEFAULTS.discoveryEnqueueChunk) {
+    results.push(
+      ...(await exporter.enqueue(requests.slice(start, start + DEFAULTS.discoveryEnqueueChunk))),
+    );
   }
   return results;
 }

@@ -3,9 +3,11 @@
  * shares the process's rate limiter, NCP client and shutdown signal with the export worker,
  * and enqueues what it finds through the de-duplicating {@link ExportEnqueuer}.
  */
+
 import { Queue, Worker } from 'bullmq';
 import type { JobPolicy, RedisConfig, WorkerConfig } from '../../shared/config.ts';
 import { DISCOVERY_QUEUE, exportJobId } from '../../shared/contract.ts';
+import { DEFAULTS } from '../../shared/defaults.ts';
 import { ExportEnqueuer } from '../../shared/enqueue/index.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { RedisClient } from '../../shared/redis.ts';
@@ -19,12 +21,6 @@ import {
   type DiscoveryResult,
   type ListClient,
 } from './processor.ts';
-
-/** Discovery jobs one worker process runs at once: few and long, mostly waiting on NCP. */
-export const DISCOVERY_CONCURRENCY = 2;
-
-/** Fresh discovery progress outlives the wait by a day, then expires if never cleared. */
-const FRESH_PROGRESS_SLACK_MS = 86_400_000;
 
 export interface DiscoveryWorkerOptions {
   redis: RedisConfig;
@@ -88,7 +84,7 @@ export function startDiscoveryWorker(options: DiscoveryWorkerOptions): Discovery
       store: redisFreshStore(
         options.connection,
         redisConfig.prefix,
-        config.freshTimeoutMs + FRESH_PROGRESS_SLACK_MS,
+        config.freshTimeoutMs + DEFAULTS.freshProgressSlackMs,
       ),
       timeoutMs: config.freshTimeoutMs,
       pollMs: config.freshPollMs,
@@ -98,7 +94,13 @@ export function startDiscoveryWorker(options: DiscoveryWorkerOptions): Discovery
   const worker = new Worker<unknown, DiscoveryResult>(
     DISCOVERY_QUEUE,
     processor,
-    sharedWorkerOptions(options.connection, redisConfig, config, policy, DISCOVERY_CONCURRENCY),
+    sharedWorkerOptions(
+      options.connection,
+      redisConfig,
+      config,
+      policy,
+      DEFAULTS.discoveryConcurrency,
+    ),
   );
   worker.on('error', (error) =>
     logger.error({ err: error, queue: DISCOVERY_QUEUE }, 'discovery worker error'),
