@@ -48,6 +48,15 @@ export const DEFAULTS = {
   backoffBaseMs: 1_000,
   backoffMaxMs: 300_000,
   throttleMaxWaitMs: 600_000,
+  /** `discover --fresh`: longest wait for a created manual backup's file to be listed. */
+  freshTimeoutMs: 1_800_000,
+  /** `discover --fresh`: time between looks at the manual backup list. */
+  freshPollMs: 15_000,
+  /** How long a fresh discovery's progress in Redis outlives its wait before it expires. */
+  freshProgressSlackMs: 86_400_000,
+  /** How long `discover` waits for the outcome, in seconds; with `--fresh`. */
+  discoverWaitSeconds: 600,
+  discoverFreshWaitSeconds: 3600,
   shutdownTimeoutMs: 30_000,
   lockDurationMs: 30_000,
   stalledIntervalMs: 30_000,
