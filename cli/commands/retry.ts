@@ -75,6 +75,7 @@ export const registerRetry: Register = (program, io) => {
         },
         () =>
           're-runs may or may not have been enqueued; running retry again is safe: a failure already re-run is skipped',
+        { traced: true },
       );
     });
 };

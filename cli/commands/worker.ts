@@ -14,9 +14,12 @@ import {
   loadWorkerConfig,
 } from '../../shared/config.ts';
 import { EXPORT_QUEUE } from '../../shared/contract.ts';
+import { TRACING_DEFAULTS } from '../../shared/defaults.ts';
 import { describeRedis } from '../../shared/redis.ts';
+import { startTracing, stopTracing } from '../../shared/tracing.ts';
 import { type ProcessSignals, runUntilSignalled } from '../../worker/shutdown.ts';
 import type { CliIo, Register } from '../context.ts';
+import { packageVersion } from '../version.ts';
 
 export const registerWorker: Register = (program, io, setExitCode) => {
   program
@@ -41,6 +44,12 @@ export async function runWorker(io: CliIo, signals?: ProcessSignals): Promise<nu
     import('../../worker/export-worker.ts'),
   ]);
   const logger = createLogger(loadLogConfig(io.env), 'ncp-cache-export-worker', io.stdout);
+  // Off unless OTEL_* asks for it: then it loads the SDK before the worker is built.
+  const tracing = await startTracing(io.env, TRACING_DEFAULTS.workerService, {
+    serviceVersion: packageVersion(),
+    onError: (error, unsaid) =>
+      logger.warn({ error: error.message, unsaid }, 'traces: the collector did not take spans'),
+  });
 
   const handle = startExportWorker({
     ncp,
@@ -66,11 +75,18 @@ export async function runWorker(io: CliIo, signals?: ProcessSignals): Promise<nu
       landingCheck: landing
         ? (landing.storageUrl ?? `Object Storage of site ${landing.site}`)
         : 'off',
+      // The collector's origin only, as for the webhook.
+      traces: tracing ? new URL(tracing.config.url).origin : 'off',
     },
     'worker started',
   );
 
-  return runUntilSignalled(handle, {
+  // Spans still buffered are sent once the workers have stopped.
+  const workers = {
+    close: () => handle.close().then(() => stopTracing()),
+    abandon: () => handle.abandon(),
+  };
+  return runUntilSignalled(workers, {
     logger,
     timeoutMs: config.shutdownTimeoutMs,
     ...(signals ? { signals } : {}),

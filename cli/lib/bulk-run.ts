@@ -95,6 +95,7 @@ export async function runBulk(io: CliIo, job: BulkJob): Promise<number> {
           enqueueRows(producer, source.open(), job, summary, progress, io, interrupt.signal),
         () =>
           `${enqueuedSoFar(summary)}${progress.inFlight ? `, and the ${progress.inFlight} being sent may have been too` : ''}; ${rerunIsSafe(flags)}`,
+        { traced: true },
       );
     }
     report(io, summary, flags, refuse);

@@ -14,6 +14,7 @@ import {
   exportJobId,
 } from '../contract.ts';
 import type { RedisClient } from '../redis.ts';
+import { traceEnqueue } from './enqueue-spans.ts';
 import { ExportRuns } from './runs.ts';
 
 export interface EnqueueOptions {
@@ -125,20 +126,28 @@ export class ExportEnqueuer {
         });
       }
     }
-    await this.queue.addBulk(jobs);
-
-    // BullMQ answers a duplicate id with the existing job, unchanged: a job is ours only if
-    // it carries the timestamp we just gave it. One script run answers for the whole batch.
-    const theirs = await this.runs.addedByOthers(
-      jobs.map((job) => job.opts.jobId!),
-      timestamp,
-    );
+    // With traces on, each job starts its export's trace (its context goes into the job).
+    const spans = traceEnqueue(jobs);
+    let theirs: Set<string>;
+    try {
+      await this.queue.addBulk(jobs);
+      // BullMQ answers a duplicate id with the existing job, unchanged: a job is ours only if
+      // it carries the timestamp we just gave it. One script run answers for the whole batch.
+      theirs = await this.runs.addedByOthers(
+        jobs.map((job) => job.opts.jobId!),
+        timestamp,
+      );
+    } catch (error) {
+      spans?.end(() => false, error);
+      throw error;
+    }
     for (const result of results) {
       if (result.added && theirs.has(result.jobId)) {
         result.added = false;
         delete result.rerunOf;
       }
     }
+    spans?.end((jobId) => !theirs.has(jobId));
     return results;
   }
 
