@@ -15,7 +15,7 @@ import { registerRetry } from './commands/retry.ts';
 import { registerSchedule } from './commands/schedule.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerStatus } from './commands/status.ts';
-import { registerVerify } from './commands/verify.ts';
+import { registerLandingCheck, registerVerify } from './commands/verify.ts';
 import { registerWorker } from './commands/worker.ts';
 import { CliError, type CliIo, EXIT, writeLine } from './context.ts';
 import { refuseRepeatedOptions } from './repeated-options.ts';
@@ -48,6 +48,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     registerResults,
     registerReport,
     registerVerify,
+    registerLandingCheck,
     registerRetry,
     registerResumeAuth,
     registerDiscover,

@@ -71,7 +71,9 @@ export const registerVerify: Register = (program, io, setExitCode) => {
       );
       if (counts['not-landed'] > 0) setExitCode(EXIT.failure);
     });
+};
 
+export const registerLandingCheck: Register = (program, io) => {
   program
     .command('landing-check')
     .description('show what the landing check of one export looks for, and what is in the bucket')
