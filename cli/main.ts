@@ -5,23 +5,40 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../shared/config.ts';
 import { ContractError } from '../shared/contract.ts';
 import { endQuietlyOnClosedPipe } from './closed-pipe.ts';
-import { registerBulk } from './commands/bulk.ts';
-import { registerDiscover } from './commands/discover.ts';
-import { registerEnqueue } from './commands/enqueue.ts';
-import { registerReport } from './commands/report.ts';
-import { registerResults } from './commands/results.ts';
-import { registerResumeAuth } from './commands/resume-auth.ts';
-import { registerRetry } from './commands/retry.ts';
-import { registerSchedule } from './commands/schedule.ts';
-import { registerServe } from './commands/serve.ts';
-import { registerStatus } from './commands/status.ts';
-import { registerLandingCheck, registerVerify } from './commands/verify.ts';
-import { registerWorker } from './commands/worker.ts';
-import { CliError, type CliIo, EXIT, writeLine } from './context.ts';
+import { CliError, type CliIo, EXIT, type Register, writeLine } from './context.ts';
 import { refuseRepeatedOptions } from './repeated-options.ts';
 import { packageVersion } from './version.ts';
 
 const LONG_RUNNING = new Set(['worker', 'serve']);
+
+/**
+ * Every command, in the order `--help` lists them, and where it is defined. A run loads only
+ * the module of the command it names (every one for `--help` or a name that is none): a
+ * command never pays for the modules of the others.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  worker: async () => (await import('./commands/worker.ts')).registerWorker,
+  enqueue: async () => (await import('./commands/enqueue.ts')).registerEnqueue,
+  bulk: async () => (await import('./commands/bulk.ts')).registerBulk,
+  status: async () => (await import('./commands/status.ts')).registerStatus,
+  results: async () => (await import('./commands/results.ts')).registerResults,
+  report: async () => (await import('./commands/report.ts')).registerReport,
+  verify: async () => (await import('./commands/verify.ts')).registerVerify,
+  'landing-check': async () => (await import('./commands/verify.ts')).registerLandingCheck,
+  retry: async () => (await import('./commands/retry.ts')).registerRetry,
+  'resume-auth': async () => (await import('./commands/resume-auth.ts')).registerResumeAuth,
+  discover: async () => (await import('./commands/discover.ts')).registerDiscover,
+  schedule: async () => (await import('./commands/schedule.ts')).registerSchedule,
+  serve: async () => (await import('./commands/serve.ts')).registerServe,
+};
+
+/** The commands a run must know: the one `argv` names, or all of them. */
+function commandsFor(argv: readonly string[]): (() => Promise<Register>)[] {
+  // The program's own options (--help, --version) take no value: the first word is the command.
+  const named = argv.find((arg) => !arg.startsWith('-'));
+  const one = named !== undefined && Object.hasOwn(COMMANDS, named) ? COMMANDS[named] : undefined;
+  return one ? [one] : Object.values(COMMANDS);
+}
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const program = new Command('ncp-cache-export')
@@ -40,21 +57,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   const setExitCode = (code: number) => {
     result.exitCode = Math.max(result.exitCode, code);
   };
-  for (const register of [
-    registerWorker,
-    registerEnqueue,
-    registerBulk,
-    registerStatus,
-    registerResults,
-    registerReport,
-    registerVerify,
-    registerLandingCheck,
-    registerRetry,
-    registerResumeAuth,
-    registerDiscover,
-    registerSchedule,
-    registerServe,
-  ]) {
+  for (const register of await Promise.all(commandsFor(argv).map((load) => load()))) {
     register(program, io, setExitCode);
   }
   refuseRepeatedOptions(program);

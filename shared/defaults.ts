@@ -133,8 +133,8 @@ export const DEFAULTS = {
   discoveryPageSize: 100,
   /** Backup lists one discovery fetches at once. */
   discoveryListConcurrency: 4,
-  /** Exports one discovery enqueues per batch. */
-  discoveryEnqueueChunk: 1_000,
+  /** Exports added to Redis in one batch (one addBulk, one duplicate check). */
+  enqueueBatch: 1_000,
 } as const satisfies Record<string, string | number>;
 
 /**

@@ -135,8 +135,9 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
       })
     : undefined;
 
+  const counted = instrumentClient(client, recorder);
   const processor = createExportProcessor({
-    client: instrumentClient(client, recorder),
+    client: counted,
     limiter,
     outcomes: finisher.exportStore(),
     logger,
@@ -154,7 +155,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
     policy,
     logger,
     limiter,
-    client,
+    client: counted,
     outcomes: finisher.discoveryStore(),
     // Discoveries enqueue exports: their regions must be the ones producers resolve.
     defaultRegion: options.ncp.region ?? siteRegion(options.ncp.apiUrl),

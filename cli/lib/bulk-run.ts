@@ -161,7 +161,7 @@ async function enqueueRows(
   let chunk: ExportRequest[] = [];
   const flush = async (requests: ExportRequest[]) => {
     progress.inFlight = requests.length;
-    const results = await producer.enqueueValid(requests, { force });
+    const results = await producer.enqueueValid(requests, { force, batch: job.chunk });
     progress.inFlight = 0;
     for (const result of results) {
       if (result.rerunOf) summary.reruns++;

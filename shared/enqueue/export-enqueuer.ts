@@ -13,6 +13,7 @@ import {
   type ExportRequest,
   exportJobId,
 } from '../contract.ts';
+import { DEFAULTS } from '../defaults.ts';
 import type { RedisClient } from '../redis.ts';
 import { traceEnqueue } from './enqueue-spans.ts';
 import { ExportRuns } from './runs.ts';
@@ -20,6 +21,11 @@ import { ExportRuns } from './runs.ts';
 export interface EnqueueOptions {
   /** Adds the export again even if the same one is waiting, running or recently finished. */
   force?: boolean;
+  /**
+   * Exports added to Redis per batch (one addBulk and one duplicate check each).
+   * @defaultValue 1000
+   */
+  batch?: number;
 }
 
 export interface EnqueueResult {
@@ -74,6 +80,19 @@ export class ExportEnqueuer {
   async enqueue(
     requests: readonly ExportRequest[],
     options: EnqueueOptions = {},
+  ): Promise<EnqueueResult[]> {
+    const batch = options.batch ?? DEFAULTS.enqueueBatch;
+    if (requests.length <= batch) return this.enqueueBatch(requests, options);
+    const results: EnqueueResult[] = [];
+    for (let start = 0; start < requests.length; start += batch) {
+      results.push(...(await this.enqueueBatch(requests.slice(start, start + batch), options)));
+    }
+    return results;
+  }
+
+  private async enqueueBatch(
+    requests: readonly ExportRequest[],
+    options: EnqueueOptions,
   ): Promise<EnqueueResult[]> {
     const withRegion = requests.map((request) => this.withDefaults(request));
     if (options.force) {

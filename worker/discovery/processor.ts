@@ -195,7 +195,7 @@ export function createDiscoveryProcessor(deps: DiscoveryDeps) {
       const requests = plan.instances.flatMap((row) => row.files.map((file) => file.request));
       results = request.dryRun
         ? await deps.exporter.existing(requests.map((r) => deps.exporter.jobId(r)))
-        : await enqueueInChunks(deps.exporter, requests);
+        : await deps.exporter.enqueue(requests);
     } catch (error) {
       if (error instanceof DelayedError) throw error;
       if (deps.shutdown.aborted && error === deps.shutdown.reason) {
@@ -231,19 +231,6 @@ export function createDiscoveryProcessor(deps: DiscoveryDeps) {
       throw error;
     }
   };
-}
-
-async function enqueueInChunks(
-  exporter: DiscoveryExporter,
-  requests: readonly ExportRequest[],
-): Promise<EnqueuedExport[]> {
-  const results: EnqueuedExport[] = [];
-  for (let start = 0; start < requests.length; start += DEFAULTS.discoveryEnqueueChunk) {
-    results.push(
-      ...(await exporter.enqueue(requests.slice(start, start + DEFAULTS.discoveryEnqueueChunk))),
-    );
-  }
-  return results;
 }
 
 /** The plan's rows with each file's job id and what became of it. */
