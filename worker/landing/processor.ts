@@ -9,6 +9,7 @@ import { StorageError } from '../../shared/landing/storage-client.ts';
 import { judge, type SeenObject } from '../../shared/landing/target.ts';
 import type { LandingUpdate } from '../../shared/ledger/index.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { type SpanHandle, withSpan } from '../../shared/tracing.ts';
 import type { BatchLooker } from './batch-looker.ts';
 import { type LandingJobData, nextLookAt } from './job.ts';
 
@@ -23,10 +24,11 @@ export interface LandingProcessorDeps {
 
 export function createLandingProcessor(deps: LandingProcessorDeps) {
   const now = deps.now ?? Date.now;
-  return async function processLanding(
+  const processLanding = async (
     job: Job<LandingJobData>,
-    token?: string,
-  ): Promise<Landing['state']> {
+    token: string | undefined,
+    span: SpanHandle | undefined,
+  ): Promise<Landing['state']> => {
     const data = job.data;
     const log = deps.logger.child({ jobId: data.exportJobId, queue: job.queueName });
     let found: SeenObject[] = [];
@@ -60,6 +62,7 @@ export function createLandingProcessor(deps: LandingProcessorDeps) {
         throw new Error(`export ${data.exportJobId} has no outcome record yet`);
       }
       const { state, key, size, landedAfterMs } = decision.landing;
+      span?.setAttributes({ 'ncp_cache_export.landing.state': state });
       log.info({ state, key, size, landedAfterMs, checks, result }, `export ${state}`);
       return state;
     }
@@ -72,4 +75,17 @@ export function createLandingProcessor(deps: LandingProcessorDeps) {
     await job.moveToDelayed(nextLookAt(at, deps.pollMs), token);
     throw new DelayedError('waiting for the next look');
   };
+  // One span per look, in the export's trace when tracing is on (`shared/tracing.ts`).
+  return (job: Job<LandingJobData>, token?: string): Promise<Landing['state']> =>
+    withSpan(
+      'landing check',
+      {
+        attributes: {
+          'ncp_cache_export.job_id': job.data.exportJobId,
+          'ncp_cache_export.landing.look': job.data.checks + 1,
+        },
+        failsSpan: (error) => !(error instanceof DelayedError),
+      },
+      (span) => processLanding(job, token, span),
+    );
 }

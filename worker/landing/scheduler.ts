@@ -9,6 +9,7 @@ import {
 } from '../../shared/contract.ts';
 import { describeTarget, landingTarget } from '../../shared/landing/target.ts';
 import type { RedisClient } from '../../shared/redis.ts';
+import { bullTelemetry } from '../../shared/tracing.ts';
 import type { LandingStarter } from '../processor.ts';
 import { type LandingJobData, nextLookAt } from './job.ts';
 
@@ -23,7 +24,13 @@ export class LandingScheduler implements LandingStarter {
 
   constructor(connection: RedisClient, prefix: string, config: LandingSchedule) {
     this.config = config;
-    this.queue = new Queue<LandingJobData>(LANDING_QUEUE, { connection, prefix });
+    // With traces on, a check is added inside the export's attempt: its runs join that trace.
+    const telemetry = bullTelemetry();
+    this.queue = new Queue<LandingJobData>(LANDING_QUEUE, {
+      connection,
+      prefix,
+      ...(telemetry ? { telemetry } : {}),
+    });
   }
 
   async begin(jobId: string, request: ExportRequest, acceptedAtMs: number): Promise<Landing> {

@@ -10,6 +10,7 @@ import { ObjectStorageClient } from '../../shared/landing/storage-client.ts';
 import type { Ledger } from '../../shared/ledger/index.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { createRedis, type RedisClient } from '../../shared/redis.ts';
+import { bullTelemetry } from '../../shared/tracing.ts';
 import { RateLimiter } from '../rate-limit.ts';
 import { BatchLooker } from './batch-looker.ts';
 import type { LandingJobData } from './job.ts';
@@ -49,6 +50,7 @@ export function startLandingWorker(options: LandingWorkerOptions): LandingWorker
   const scheduler = new LandingScheduler(connection, redis.prefix, config);
   const workerConnection = createRedis(redis, 'worker');
   workerConnection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const telemetry = bullTelemetry();
   const worker = new Worker<LandingJobData>(
     LANDING_QUEUE,
     createLandingProcessor({
@@ -57,7 +59,12 @@ export function startLandingWorker(options: LandingWorkerOptions): LandingWorker
       logger,
       pollMs: config.pollMs,
     }),
-    { connection: workerConnection, prefix: redis.prefix, concurrency: config.concurrency },
+    {
+      connection: workerConnection,
+      prefix: redis.prefix,
+      concurrency: config.concurrency,
+      ...(telemetry ? { telemetry } : {}),
+    },
   );
   worker.on('error', (error) => logger.error({ err: error, queue: LANDING_QUEUE }, 'worker error'));
   scheduler.queue.on('error', (error) =>
