@@ -247,9 +247,21 @@ export function loadLandingConfig(env: Env = process.env): LandingConfig | undef
 function optionalUrl(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   if (!value) return undefined;
-  const checked = checkApiOrigin(value);
+  const checked = checkApiOrigin(value, plainHttpHosts(env));
   if ('problem' in checked) throw new ConfigError(name, checked.problem);
   return checked.origin;
+}
+
+/**
+ * ALLOW_PLAIN_HTTP_HOSTS: hosts NCP_API_URL and OBJECT_STORAGE_URL may reach over plain http
+ * besides loopback ones, comma-separated: for a private network only (the compose demo's
+ * emulator). Signatures and keys cross it unencrypted.
+ */
+function plainHttpHosts(env: Env): string[] {
+  return (env.ALLOW_PLAIN_HTTP_HOSTS ?? '')
+    .split(',')
+    .map((host) => host.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 export interface LogConfig {
@@ -576,7 +588,7 @@ function apiUrl(env: Env): string {
     }
     return NCP_SITES[site as NcpSite];
   }
-  const checked = checkApiOrigin(explicit || NCP_SITES.public);
+  const checked = checkApiOrigin(explicit || NCP_SITES.public, plainHttpHosts(env));
   if ('problem' in checked) throw new ConfigError('NCP_API_URL', checked.problem);
   return checked.origin;
 }

@@ -14,10 +14,15 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * An HTTP API's origin as configured: https, or plain http on a loopback host only (the
- * emulator), and scheme, host and port only. Answers the origin, or what is wrong with it.
+ * An HTTP API's origin as configured: https, or plain http on a loopback host (the emulator)
+ * or on a host the operator named in `plainHttpHosts` (ALLOW_PLAIN_HTTP_HOSTS: a private
+ * network, such as the compose demo's), and scheme, host and port only. Answers the origin,
+ * or what is wrong with it.
  */
-export function checkApiOrigin(value: string): { origin: string } | { problem: string } {
+export function checkApiOrigin(
+  value: string,
+  plainHttpHosts: readonly string[] | 'any' = [],
+): { origin: string } | { problem: string } {
   let url: URL;
   try {
     url = new URL(value);
@@ -29,9 +34,14 @@ export function checkApiOrigin(value: string): { origin: string } | { problem: s
       problem: `has scheme ${url.protocol}, expected https: (or http: for a loopback host such as http://127.0.0.1:8080, e.g. the emulator)`,
     };
   }
-  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+  if (
+    url.protocol === 'http:' &&
+    !isLoopback(url.hostname) &&
+    plainHttpHosts !== 'any' &&
+    !plainHttpHosts.includes(url.hostname)
+  ) {
     return {
-      problem: `is plain http: on ${url.hostname}; use https: (plain http: only for a loopback host: localhost, 127.x.x.x, [::1])`,
+      problem: `is plain http: on ${url.hostname}; use https: (plain http: only for a loopback host: localhost, 127.x.x.x, [::1], or a host named in ALLOW_PLAIN_HTTP_HOSTS)`,
     };
   }
   if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {

@@ -296,7 +296,8 @@ async function readCapped(
 }
 
 function originOf(apiUrl: string): string {
-  const checked = checkApiOrigin(apiUrl);
+  // Which hosts may be reached over plain http is the configuration's call (NCP_API_URL).
+  const checked = checkApiOrigin(apiUrl, 'any');
   if ('problem' in checked) throw new TypeError(`NcpClient: apiUrl ${checked.problem}`);
   return checked.origin;
 }

@@ -6,6 +6,7 @@ import {
   ConfigError,
   loadHttpConfig,
   loadJobPolicy,
+  loadLandingConfig,
   loadNcpConfig,
   loadRedisConfig,
   loadWorkerConfig,
@@ -173,11 +174,26 @@ describe('unsafe or malformed settings', () => {
     expect(reason(() => loadNcpConfig({ ...keys, NCP_API_URL: 'http://example.com' }))).toEqual({
       variable: 'NCP_API_URL',
       message:
-        'NCP_API_URL: is plain http: on example.com; use https: (plain http: only for a loopback host: localhost, 127.x.x.x, [::1])',
+        'NCP_API_URL: is plain http: on example.com; use https: (plain http: only for a loopback host: localhost, 127.x.x.x, [::1], or a host named in ALLOW_PLAIN_HTTP_HOSTS)',
     });
     expect(reason(() => loadNcpConfig({ ...keys, NCP_API_URL: 'ftp://host' })).message).toBe(
       'NCP_API_URL: has scheme ftp:, expected https: (or http: for a loopback host such as http://127.0.0.1:8080, e.g. the emulator)',
     );
+  });
+
+  it('allows plain http: to the hosts ALLOW_PLAIN_HTTP_HOSTS names, and no others', () => {
+    const env = { ...keys, ALLOW_PLAIN_HTTP_HOSTS: 'emulator, Other' };
+    const config = loadNcpConfig({ ...env, NCP_API_URL: 'http://emulator:8080' });
+    expect(config.apiUrl).toBe('http://emulator:8080');
+    expect(loadNcpConfig({ ...env, NCP_API_URL: 'http://other:8080' }).apiUrl).toBe(
+      'http://other:8080',
+    );
+    expect(
+      reason(() => loadNcpConfig({ ...env, NCP_API_URL: 'http://emulator.example' })),
+    ).toMatchObject({ variable: 'NCP_API_URL' });
+    expect(
+      loadLandingConfig({ ...env, OBJECT_STORAGE_URL: 'http://emulator:8081' })?.storageUrl,
+    ).toBe('http://emulator:8081');
   });
 
   it('requires an API_TOKEN of at least 16 characters', () => {

@@ -265,7 +265,6 @@ describe('NcpClient.exportBackup', () => {
 describe('NcpClient construction', () => {
   it.each([
     [{ apiUrl: `${ORIGIN}/vcache` }, 'NcpClient: apiUrl must be scheme, host and port only'],
-    [{ apiUrl: 'http://ncloud.example' }, 'NcpClient: apiUrl is plain http: on ncloud.example'],
     [{ apiUrl: 'not a url' }, 'NcpClient: apiUrl "not a url" is not a URL'],
     [{ timeoutMs: 0 }, 'NcpClient: timeoutMs must be a positive number, got 0'],
     [{ maxResponseBytes: Number.NaN }, 'NcpClient: maxResponseBytes must be a positive number'],
