@@ -7,6 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import {
+  loadLandingConfig,
+  loadNcpConfig,
+  loadRedisConfig,
+  loadWorkerConfig,
+} from '../../shared/config.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const compose = spawnSync('docker-compose', ['--version'], { encoding: 'utf8' });
@@ -111,6 +117,16 @@ describe.skipIf(!hasCompose)(
         // Every long-running service says whether it is healthy; the one-shot job exits.
         if (name !== 'demo-enqueue') expect(service.healthcheck?.test?.[0], name).toBe('CMD');
       }
+    });
+
+    it("gives the demo's services a configuration they start with", () => {
+      const services = resolved();
+      const worker = services['demo-worker']?.environment ?? {};
+      // The settings a worker reads at start (its NCP keys are the emulator's, in the file).
+      expect(loadNcpConfig(worker).apiUrl).toBe('http://emulator:8080');
+      expect(loadWorkerConfig(worker).rateLimit).toBe(10);
+      expect(loadLandingConfig(worker)?.storageUrl).toBe('http://emulator:8081');
+      expect(loadRedisConfig(services['demo-serve']?.environment ?? {}).url).toMatch(/^redis:/);
     });
 
     it('takes production secrets from files, never from the file itself', () => {
