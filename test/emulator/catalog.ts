@@ -1,7 +1,7 @@
 /**
  * Look-ups over a checked seed: keys, regions, buckets and instances.
  */
-import type { ApiFamily } from '../../shared/contract.ts';
+import type { ApiFamily } from './families.ts';
 import type { Seed, SeedInstance } from './seed.ts';
 
 /** What the emulated account holds, indexed for the request path. */

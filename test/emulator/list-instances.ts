@@ -9,7 +9,7 @@
  * cloudRedisInstanceStatusName, regionCode, isBackup, backupFileRetentionPeriod, backupTime }],
  * requestId, returnCode, returnMessage }`.
  */
-import type { ApiFamily } from '../../shared/contract.ts';
+import type { ApiFamily } from './families.ts';
 import type { Action, ActionContext, ActionResult } from './routes.ts';
 import { quote, serviceError } from './service-errors.ts';
 
