@@ -3,13 +3,10 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../shared/contract.ts';
 import { NcpError, type NcpResponse } from '../../shared/ncp/index.ts';
-import type { OutcomeStore } from '../../worker/outcome.ts';
-import {
-  type CallLimiter,
-  createExportProcessor,
-  type ExportClient,
-} from '../../worker/processor.ts';
+import { createExportProcessor, type ExportClient } from '../../worker/processor.ts';
+import { CountingLimiter } from '../helpers/counting-limiter.ts';
 import { type FakeJob, fakeJob as fakeJobOf } from '../helpers/fake-job.ts';
+import { MemoryOutcomes } from '../helpers/memory-outcomes.ts';
 
 const request = {
   api: 'vredis',
@@ -32,18 +29,6 @@ function fakeJob(overrides: Partial<Job> = {}): FakeJob {
   return fakeJobOf({ id: 'job-1', queueName: 'cache-export', data: request, ...overrides });
 }
 
-class MemoryOutcomes implements OutcomeStore {
-  readonly written: Outcome[] = [];
-  async write(outcome: Outcome) {
-    if (this.written.some((o) => o.jobId === outcome.jobId)) return 'repeat' as const;
-    this.written.push(outcome);
-    return 'recorded' as const;
-  }
-  async read(jobId: string) {
-    return this.written.find((o) => o.jobId === jobId);
-  }
-}
-
 class ScriptedClient implements ExportClient {
   calls = 0;
   private readonly answers: (NcpResponse | NcpError)[];
@@ -54,27 +39,6 @@ class ScriptedClient implements ExportClient {
     const answer = this.answers[Math.min(this.calls++, this.answers.length - 1)]!;
     if (answer instanceof NcpError) throw answer;
     return answer;
-  }
-}
-
-class CountingLimiter implements CallLimiter {
-  acquired = 0;
-  booked: string[] = [];
-  throttles: (number | undefined)[] = [];
-  private readonly pauseMs = 10;
-  /** A global pause in force at the next acquire, in ms. */
-  pausedForMs = 0;
-  async acquire(signal?: AbortSignal, onWait?: (waitMs: number, paused: boolean) => void) {
-    signal?.throwIfAborted();
-    if (this.pausedForMs > 0) onWait?.(this.pausedForMs, true);
-    return `booking-${++this.acquired}`;
-  }
-  async sent(booking: string) {
-    this.booked.push(booking);
-  }
-  async throttled(retryAfterMs: number | undefined) {
-    this.throttles.push(retryAfterMs);
-    return retryAfterMs ?? this.pauseMs;
   }
 }
 
@@ -105,7 +69,7 @@ function setup(
 ) {
   const client = new ScriptedClient(answers);
   const limiter = new CountingLimiter();
-  const outcomes = new MemoryOutcomes();
+  const outcomes = new MemoryOutcomes<Outcome>();
   const process = createExportProcessor({
     client,
     limiter,
