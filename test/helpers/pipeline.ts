@@ -40,10 +40,17 @@ export interface Pipeline {
   cleanup(): Promise<void>;
 }
 
+export interface PipelineOptions {
+  /** @defaultValue 8 */
+  maxAttempts?: number;
+  /** Another Redis than the test Redis (e.g. a private one to restart). */
+  redisUrl?: string;
+}
+
 export async function openPipeline(
   label: string,
   emulator: Pick<Emulator, 'url'>,
-  options: { maxAttempts?: number; redisUrl?: string } = {},
+  options: PipelineOptions = {},
 ): Promise<Pipeline> {
   const redis = testRedisConfig(label);
   if (options.redisUrl) redis.url = options.redisUrl;
