@@ -14,6 +14,7 @@ import {
 } from '../../worker/ncp-call.ts';
 import type { ThrottleDecision } from '../../worker/throttle.ts';
 import { CountingLimiter } from '../helpers/counting-limiter.ts';
+import { authError, serverError, throttledError } from '../helpers/ncp-errors.ts';
 
 const T0 = 1_700_000_000_000;
 const success: NcpResponse = {
@@ -23,18 +24,6 @@ const success: NcpResponse = {
   returnMessage: 'success',
   body: {},
 };
-const throttled = (retryAfterMs?: number) =>
-  new NcpError({
-    kind: 'throttled',
-    code: '420',
-    message: 'Rate Limited',
-    httpStatus: 429,
-    retryAfterMs,
-  });
-const serverError = () =>
-  new NcpError({ kind: 'server', code: '1000', message: 'try again', httpStatus: 500 });
-const authError = () =>
-  new NcpError({ kind: 'auth', code: '200', message: 'Authentication Failed', httpStatus: 401 });
 
 /**
  * A counting limiter on a fake clock: a 429's pause is waited out at the next acquire by moving
@@ -96,7 +85,7 @@ describe('callUnderLimit', () => {
 
   it('repeats a throttled call until it succeeds, booking each call once', async () => {
     const { limiter, lines, call } = setup();
-    const { send, sends } = scripted([throttled(), throttled(200), success]);
+    const { send, sends } = scripted([throttledError(), throttledError(200), success]);
     await expect(call(send)).resolves.toBe(success);
     expect(sends.count).toBe(3);
     expect(limiter.acquired).toBe(3);
@@ -113,8 +102,8 @@ describe('callUnderLimit', () => {
 
   it('gives up with the last 429 when its pause would pass throttleMaxWaitMs', async () => {
     const { limiter, call } = setup({ throttleMaxWaitMs: 1000 });
-    const last = throttled(601);
-    const { send, sends } = scripted([throttled(400), last, success]);
+    const last = throttledError(601);
+    const { send, sends } = scripted([throttledError(400), last, success]);
     // 400 ms waited; 400 + 601 > 1000.
     await expect(call(send)).rejects.toBe(last);
     expect(sends.count).toBe(2);
@@ -123,7 +112,7 @@ describe('callUnderLimit', () => {
 
   it('repeats while a pause ends exactly at throttleMaxWaitMs', async () => {
     const { limiter, call } = setup({ throttleMaxWaitMs: 1000 });
-    const { send } = scripted([throttled(400), throttled(600), success]);
+    const { send } = scripted([throttledError(400), throttledError(600), success]);
     await expect(call(send)).resolves.toBe(success);
     expect(limiter.clock).toBe(T0 + 1000);
   });
@@ -146,7 +135,7 @@ describe('callUnderLimit', () => {
 
   it('fails with the last 429, not PAUSED, when a later global pause passes the bound', async () => {
     const { limiter, call } = setup({ throttleMaxWaitMs: 1000 });
-    const first = throttled(100);
+    const first = throttledError(100);
     const { send, sends } = scripted([first, success]);
     const paused = call(async (onSent) => {
       if (sends.count === 0) limiter.pausedForMs = 5000; // another worker's 429 pauses all
@@ -171,7 +160,7 @@ describe('callUnderLimit', () => {
       throttled: async () => decision,
     };
     const { lines, call } = setup({ limiter: deciding, now: () => limiter.clock });
-    const error = throttled();
+    const error = throttledError();
     await expect(call(scripted([error, success]).send)).rejects.toBe(error);
     expect(lines.map((line) => line.msg)).toContain(
       'NCP throttled after accepting 18 calls in a second: limit in force now 17.46 calls/s, every worker pauses 1500 ms',
@@ -286,7 +275,7 @@ describe('callUnderLimit', () => {
       throttleMaxWaitMs: 1000,
       shutdown: new AbortController().signal,
     };
-    const done = callUnderLimit(deps, scripted([throttled(700), success]).send, log, 'x');
+    const done = callUnderLimit(deps, scripted([throttledError(700), success]).send, log, 'x');
     await vi.advanceTimersByTimeAsync(699);
     expect(limiter.acquired).toBe(1);
     await vi.advanceTimersByTimeAsync(1);
@@ -294,8 +283,8 @@ describe('callUnderLimit', () => {
     expect(limiter.acquired).toBe(2);
 
     // 700 ms already waited: a second pause of 301 ms would pass the bound on Date.now.
-    const last = throttled(301);
-    const bounded = callUnderLimit(deps, scripted([throttled(700), last]).send, log, 'x');
+    const last = throttledError(301);
+    const bounded = callUnderLimit(deps, scripted([throttledError(700), last]).send, log, 'x');
     const settled = expect(bounded).rejects.toBe(last);
     await vi.advanceTimersByTimeAsync(700);
     await settled;

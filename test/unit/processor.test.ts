@@ -7,6 +7,11 @@ import { createExportProcessor, type ExportClient } from '../../worker/processor
 import { CountingLimiter } from '../helpers/counting-limiter.ts';
 import { type FakeJob, fakeJob as fakeJobOf } from '../helpers/fake-job.ts';
 import { MemoryOutcomes } from '../helpers/memory-outcomes.ts';
+import {
+  authError as authErrorOf,
+  serverError as serverErrorOf,
+  throttledError,
+} from '../helpers/ncp-errors.ts';
 
 const request = {
   api: 'vredis',
@@ -42,26 +47,8 @@ class ScriptedClient implements ExportClient {
   }
 }
 
-const throttled = (retryAfterMs?: number) =>
-  new NcpError({
-    kind: 'throttled',
-    code: '420',
-    message: 'Rate Limited',
-    httpStatus: 429,
-    retryAfterMs,
-  });
-const serverError = new NcpError({
-  kind: 'server',
-  code: '1000',
-  message: 'try again',
-  httpStatus: 500,
-});
-const authError = new NcpError({
-  kind: 'auth',
-  code: '200',
-  message: 'Authentication Failed',
-  httpStatus: 401,
-});
+const serverError = serverErrorOf();
+const authError = authErrorOf();
 
 function setup(
   answers: (NcpResponse | NcpError)[],
@@ -107,7 +94,11 @@ describe('export processor', () => {
   });
 
   it('repeats throttled calls within the attempt, waiting for the limiter each time', async () => {
-    const { client, limiter, outcomes, process } = setup([throttled(), throttled(2000), success]);
+    const { client, limiter, outcomes, process } = setup([
+      throttledError(),
+      throttledError(2000),
+      success,
+    ]);
     await process(fakeJob());
     expect(client.calls).toBe(3);
     expect(limiter.acquired).toBe(3);
@@ -117,7 +108,9 @@ describe('export processor', () => {
   });
 
   it('ends the attempt as throttled once the throttle wait bound is spent', async () => {
-    const { client, outcomes, process } = setup([throttled(5000)], { throttleMaxWaitMs: 1000 });
+    const { client, outcomes, process } = setup([throttledError(5000)], {
+      throttleMaxWaitMs: 1000,
+    });
     const error = await process(fakeJob()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NcpError);
     expect((error as NcpError).kind).toBe('throttled');
