@@ -5,6 +5,7 @@ import type { Outcome } from '../../shared/contract.ts';
 import { NcpError, type NcpResponse } from '../../shared/ncp/index.ts';
 import { createExportProcessor, type ExportClient } from '../../worker/processor.ts';
 import { CountingLimiter } from '../helpers/counting-limiter.ts';
+import { EXAMPLE_REQUEST } from '../helpers/export-requests.ts';
 import { type FakeJob, fakeJob as fakeJobOf } from '../helpers/fake-job.ts';
 import { MemoryOutcomes } from '../helpers/memory-outcomes.ts';
 import {
@@ -13,14 +14,7 @@ import {
   throttledError,
 } from '../helpers/ncp-errors.ts';
 
-const request = {
-  api: 'vredis',
-  instanceNo: '1234511',
-  fileName: '20240702',
-  bucketName: 'redis-backup',
-  backupTypeMode: 'SYSTEM',
-  regionCode: 'KR',
-};
+const request = EXAMPLE_REQUEST;
 
 const success: NcpResponse = {
   httpStatus: 200,
