@@ -1,18 +1,21 @@
 /**
  * The set-up most end-to-end tests share: an in-process NCP emulator, a pipeline (producer and
- * queue prefix) on it, and one call that takes both down again.
+ * queue prefix) on it, the worker processes a test starts, and one call that takes all down.
  */
 import { type Emulator, type EmulatorOptions, startEmulator } from '../emulator/index.ts';
 import { openPipeline, type Pipeline, type PipelineOptions } from './pipeline.ts';
+import { stopWorkerProcess, type WorkerProcess } from './worker-process.ts';
 
 export interface EmulatorPipeline {
   emulator: Emulator;
   pipeline: Pipeline;
   /** REDIS_URL, QUEUE_PREFIX and NCP_REGION of the pipeline: enough for the CLI or the service. */
   env: Record<string, string>;
+  /** Worker processes on the pipeline; a test adds those it starts, and close() stops them. */
+  workers: WorkerProcess[];
   /**
-   * Removes the pipeline's Redis keys, then closes the emulator (also when the first fails).
-   * Close workers and services on the pipeline before.
+   * Stops the worker processes in `workers`, removes the pipeline's Redis keys, then closes the
+   * emulator (also when a step before failed). Close in-process workers and services before.
    */
   close(): Promise<void>;
 }
@@ -31,12 +34,15 @@ export async function startEmulatorPipeline(
     await emulator.close();
     throw error;
   }
+  const workers: WorkerProcess[] = [];
   return {
     emulator,
     pipeline,
+    workers,
     env: { REDIS_URL: pipeline.redisUrl, QUEUE_PREFIX: pipeline.prefix, NCP_REGION: 'KR' },
     close: async () => {
       try {
+        await Promise.all(workers.map((worker) => stopWorkerProcess(worker)));
         await pipeline.cleanup();
       } finally {
         await emulator.close();

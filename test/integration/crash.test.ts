@@ -5,11 +5,7 @@ import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulato
 import { expectOneRecordPerJob, waitForFinishes } from '../helpers/ledger-checks.ts';
 import { type Pipeline, requestsFromSeed } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
-import {
-  startWorkerProcess,
-  stopWorkerProcess,
-  type WorkerProcess,
-} from '../helpers/worker-process.ts';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.ts';
 
 const seed = generateSeed({ instances: 40, systemBackups: 2 });
 const requests = requestsFromSeed(seed);
@@ -18,16 +14,15 @@ describe('crash recovery', () => {
   let setup: EmulatorPipeline;
   let emulator: Emulator;
   let pipeline: Pipeline;
-  const workers: WorkerProcess[] = [];
+  let workers: WorkerProcess[];
 
   beforeAll(async () => {
     // Slow answers keep calls in flight when the worker dies.
     setup = await startEmulatorPipeline('crash', { seed, latencyMs: 400 });
-    ({ emulator, pipeline } = setup);
+    ({ emulator, pipeline, workers } = setup);
   });
 
   afterAll(async () => {
-    await Promise.all(workers.map((worker) => stopWorkerProcess(worker)));
     await setup?.close();
   });
 

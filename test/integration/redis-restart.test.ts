@@ -5,11 +5,7 @@ import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulato
 import { type Pipeline, requestsFromSeed } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
 import { type PrivateRedis, privateRedis } from '../helpers/redis-server.ts';
-import {
-  startWorkerProcess,
-  stopWorkerProcess,
-  type WorkerProcess,
-} from '../helpers/worker-process.ts';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.ts';
 
 const seed = generateSeed({ instances: 40, systemBackups: 2 });
 const requests = requestsFromSeed(seed);
@@ -19,7 +15,7 @@ describe('Redis restart', () => {
   let setup: EmulatorPipeline;
   let emulator: Emulator;
   let pipeline: Pipeline;
-  const workers: WorkerProcess[] = [];
+  let workers: WorkerProcess[];
 
   beforeAll(async () => {
     redis = await privateRedis();
@@ -28,11 +24,10 @@ describe('Redis restart', () => {
       { seed, latencyMs: 50 },
       { redisUrl: redis.url },
     );
-    ({ emulator, pipeline } = setup);
+    ({ emulator, pipeline, workers } = setup);
   });
 
   afterAll(async () => {
-    await Promise.all(workers.map((worker) => stopWorkerProcess(worker)));
     await setup?.close().catch(() => {});
     await redis?.dispose();
   });

@@ -4,11 +4,7 @@ import { type Emulator, generateSeed } from '../emulator/index.ts';
 import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulator-pipeline.ts';
 import { type Pipeline, requestsFromSeed } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
-import {
-  startWorkerProcess,
-  stopWorkerProcess,
-  type WorkerProcess,
-} from '../helpers/worker-process.ts';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.ts';
 
 const seed = generateSeed({ instances: 20, systemBackups: 2 });
 const requests = requestsFromSeed(seed);
@@ -17,15 +13,14 @@ describe('graceful shutdown', () => {
   let setup: EmulatorPipeline;
   let emulator: Emulator;
   let pipeline: Pipeline;
-  const workers: WorkerProcess[] = [];
+  let workers: WorkerProcess[];
 
   beforeAll(async () => {
     setup = await startEmulatorPipeline('shutdown', { seed, latencyMs: 400 });
-    ({ emulator, pipeline } = setup);
+    ({ emulator, pipeline, workers } = setup);
   });
 
   afterAll(async () => {
-    await Promise.all(workers.map((worker) => stopWorkerProcess(worker)));
     await setup?.close();
   });
 
