@@ -28,6 +28,15 @@ export function requestsFromSeed(seed: Seed, bucketName = seed.buckets[0]!): Exp
   );
 }
 
+/** A vredis export request of `fileName` into `bucketName` for instance `instanceNo`. */
+export function vredisRequest(
+  instanceNo: string,
+  fileName: string,
+  bucketName: string,
+): ExportRequestInput {
+  return { api: 'vredis', instanceNo, fileName, bucketName };
+}
+
 export interface Pipeline {
   producer: ExportProducer;
   prefix: string;

@@ -8,7 +8,7 @@ import type { ExportWorker } from '../../worker/export-worker.ts';
 import { type Emulator, generateSeed } from '../emulator/index.ts';
 import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulator-pipeline.ts';
 import { type Answer, call, startTestService, type TestService } from '../helpers/http-service.ts';
-import { type Pipeline, startInProcessWorker } from '../helpers/pipeline.ts';
+import { type Pipeline, startInProcessWorker, vredisRequest } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
 
 const TOKEN = 'http-test-token-0123456789';
@@ -16,12 +16,7 @@ const seed = generateSeed({ instances: 4, systemBackups: 1, apis: ['vredis'] });
 const [a, b, c, d] = seed.instances;
 const file = a!.backups[0]!.fileName;
 const bucket = seed.buckets[0]!;
-const request = (instanceNo: string) => ({
-  api: 'vredis',
-  instanceNo,
-  fileName: file,
-  bucketName: bucket,
-});
+const request = (instanceNo: string) => vredisRequest(instanceNo, file, bucket);
 const idOf = (instanceNo: string) => `vredis~KR~${instanceNo}~SYSTEM~${file}~${bucket}`;
 
 describe('HTTP service: exports', () => {

@@ -7,7 +7,7 @@ import type { ExportWorker } from '../../worker/export-worker.ts';
 import { type Emulator, generateSeed } from '../emulator/index.ts';
 import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulator-pipeline.ts';
 import { call, startTestService, type TestService } from '../helpers/http-service.ts';
-import { type Pipeline, startInProcessWorker } from '../helpers/pipeline.ts';
+import { type Pipeline, startInProcessWorker, vredisRequest } from '../helpers/pipeline.ts';
 import { type Exposition, parsePrometheus, sampleValue } from '../helpers/prometheus.ts';
 import { waitFor } from '../helpers/redis.ts';
 
@@ -15,12 +15,7 @@ const TOKEN = 'ops-token-abcdefghijklmnop';
 const seed = generateSeed({ instances: 3, systemBackups: 1, apis: ['vredis'] });
 const file = seed.instances[0]!.backups[0]!.fileName;
 const bucket = seed.buckets[0]!;
-const request = (instanceNo: string) => ({
-  api: 'vredis',
-  instanceNo,
-  fileName: file,
-  bucketName: bucket,
-});
+const request = (instanceNo: string) => vredisRequest(instanceNo, file, bucket);
 const basic = (token: string) => `Basic ${Buffer.from(`ops:${token}`).toString('base64')}`;
 const invalidId = `vredis~KR~999999~SYSTEM~${file}~${bucket}`;
 
