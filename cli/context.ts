@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 /** What every command gets: its streams and environment, so tests run commands in-process. */
 import type { Env } from '../shared/config.ts';
 
@@ -31,3 +32,6 @@ export const EXIT = { ok: 0, failure: 1, badInput: 2, stale: 3, interrupted: 130
 export function writeLine(stream: NodeJS.WritableStream, line = ''): void {
   stream.write(`${line}\n`);
 }
+
+/** Adds one command to the program; `setExitCode` raises the exit code the run ends with. */
+export type Register = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;

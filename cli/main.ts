@@ -2,25 +2,41 @@
  * `ncp-cache-export`: one binary for the worker and every producer command.
  */
 import { Command, CommanderError } from 'commander';
-import { registerBulk } from '../producer/cli/bulk.ts';
-import { registerDiscover } from '../producer/cli/discover.ts';
-import { registerEnqueue } from '../producer/cli/enqueue.ts';
-import { registerReport } from '../producer/cli/report.ts';
-import { registerResults } from '../producer/cli/results.ts';
-import { registerResumeAuth } from '../producer/cli/resume-auth.ts';
-import { registerRetry } from '../producer/cli/retry.ts';
-import { registerSchedule } from '../producer/cli/schedule.ts';
-import { registerServe } from '../producer/cli/serve.ts';
-import { registerStatus } from '../producer/cli/status.ts';
 import { ConfigError } from '../shared/config.ts';
 import { ContractError } from '../shared/contract.ts';
-import { registerWorker } from '../worker/main.ts';
 import { endQuietlyOnClosedPipe } from './closed-pipe.ts';
-import { CliError, type CliIo, EXIT, writeLine } from './context.ts';
+import { CliError, type CliIo, EXIT, type Register, writeLine } from './context.ts';
 import { refuseRepeatedOptions } from './repeated-options.ts';
 import { packageVersion } from './version.ts';
 
 const LONG_RUNNING = new Set(['worker', 'serve']);
+
+/**
+ * Every command, in the order `--help` lists them, and where it is defined. A run loads only
+ * the module of the command it names (every one for `--help` or a name that is none): a
+ * command never pays for the modules of the others.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  worker: async () => (await import('./commands/worker.ts')).registerWorker,
+  enqueue: async () => (await import('./commands/enqueue.ts')).registerEnqueue,
+  bulk: async () => (await import('./commands/bulk.ts')).registerBulk,
+  status: async () => (await import('./commands/status.ts')).registerStatus,
+  results: async () => (await import('./commands/results.ts')).registerResults,
+  report: async () => (await import('./commands/report.ts')).registerReport,
+  retry: async () => (await import('./commands/retry.ts')).registerRetry,
+  'resume-auth': async () => (await import('./commands/resume-auth.ts')).registerResumeAuth,
+  discover: async () => (await import('./commands/discover.ts')).registerDiscover,
+  schedule: async () => (await import('./commands/schedule.ts')).registerSchedule,
+  serve: async () => (await import('./commands/serve.ts')).registerServe,
+};
+
+/** The commands a run must know: the one `argv` names, or all of them. */
+function commandsFor(argv: readonly string[]): (() => Promise<Register>)[] {
+  // The program's own options (--help, --version) take no value: the first word is the command.
+  const named = argv.find((arg) => !arg.startsWith('-'));
+  const one = named !== undefined && Object.hasOwn(COMMANDS, named) ? COMMANDS[named] : undefined;
+  return one ? [one] : Object.values(COMMANDS);
+}
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const program = new Command('ncp-cache-export')
@@ -39,19 +55,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   const setExitCode = (code: number) => {
     result.exitCode = Math.max(result.exitCode, code);
   };
-  for (const register of [
-    registerWorker,
-    registerEnqueue,
-    registerBulk,
-    registerStatus,
-    registerResults,
-    registerReport,
-    registerRetry,
-    registerResumeAuth,
-    registerDiscover,
-    registerSchedule,
-    registerServe,
-  ]) {
+  for (const register of await Promise.all(commandsFor(argv).map((load) => load()))) {
     register(program, io, setExitCode);
   }
   refuseRepeatedOptions(program);
@@ -96,5 +100,3 @@ function reportError(error: unknown, io: CliIo): number {
 function processIo(): CliIo {
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 }
-
-export type Register = (program: Command, io: CliIo, setExitCode: (code: number) => void) => void;

@@ -2,7 +2,7 @@
  * The producer library: validates export requests against the contract and enqueues them,
  * de-duplicated by a job id derived from the request.
  */
-import type { Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import type { JobPolicy, RedisConfig } from '../shared/config.ts';
 import {
   ContractError,
@@ -15,7 +15,14 @@ import {
   type EnqueueResult,
   ExportEnqueuer,
 } from '../shared/enqueue/index.ts';
+import { JOB_STATES, type JobState } from '../shared/job-states.ts';
 import { Ledger } from '../shared/ledger/index.ts';
+import {
+  clearAuthPause,
+  limiterKeys,
+  readThrottleState,
+  type ThrottleState,
+} from '../shared/limiter-keys.ts';
 import { connectOrExplain, type RedisClient } from '../shared/redis.ts';
 
 export type { EnqueueOptions, EnqueueResult } from '../shared/enqueue/index.ts';
@@ -49,9 +56,11 @@ export class ExportProducer {
   /** The producer's Redis connection (shared by its queues): a single Redis or a Cluster. */
   readonly redis: RedisClient;
   private readonly enqueuer: ExportEnqueuer;
+  private readonly prefix: string;
 
   private constructor(connection: RedisClient, options: ProducerOptions) {
     this.redis = connection;
+    this.prefix = options.redis.prefix;
     const readOnly = options.readOnly ?? false;
     const { prefix } = options.redis;
     this.enqueuer = new ExportEnqueuer({
@@ -132,6 +141,47 @@ export class ExportProducer {
     options: { records?: boolean } = {},
   ): Promise<Set<string>> {
     return this.enqueuer.existingIds(jobIds, options);
+  }
+
+  /** How many export jobs are in each state. */
+  jobCounts(): Promise<Record<JobState, number>> {
+    return this.queue.getJobCounts(...JOB_STATES) as Promise<Record<JobState, number>>;
+  }
+
+  /** Worker connections taking export jobs now (every worker process holds one or more). */
+  workerCount(): Promise<number> {
+    return this.queue.getWorkersCount();
+  }
+
+  /** An export job by id: its data, state, attempts and errors, while BullMQ keeps it. */
+  async exportJob(jobId: string): Promise<Job<ExportRequest> | undefined> {
+    return (await this.queue.getJob(jobId)) ?? undefined;
+  }
+
+  /** The shared throttle as the workers left it: pause, limit in force, auth pause. */
+  throttleState(): Promise<ThrottleState> {
+    return readThrottleState(this.redis, limiterKeys(this.prefix));
+  }
+
+  /**
+   * Lifts the pause repeated auth errors put on every worker; answers the pause that was in
+   * force, or undefined when there was none.
+   */
+  async resumeAuth(): Promise<ThrottleState['authPause']> {
+    const keys = limiterKeys(this.prefix);
+    const { authPause } = await readThrottleState(this.redis, keys);
+    return (await clearAuthPause(this.redis, keys)) ? authPause : undefined;
+  }
+
+  /** Now on Redis' clock, the one every worker and record shares (ms since the epoch). */
+  async now(): Promise<number> {
+    const [seconds, micros] = await this.redis.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  }
+
+  /** False while the connection to Redis is down (connecting, reconnecting, closed). */
+  get connected(): boolean {
+    return this.redis.status === 'ready';
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,10 @@
 /** A snapshot of the whole system: both queues, the shared throttle, and recent failures. */
 import type { ErrorKind } from '../shared/contract.ts';
-import { limiterKeys, readThrottleState, type ThrottleState } from '../shared/limiter-keys.ts';
+import type { JobState } from '../shared/job-states.ts';
+import type { ThrottleState } from '../shared/limiter-keys.ts';
 import type { ExportProducer } from './producer.ts';
 
-const STATES = ['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'] as const;
-type Counts = Record<(typeof STATES)[number], number>;
+type Counts = Record<JobState, number>;
 
 export interface StatusSnapshot {
   at: string;
@@ -20,16 +20,13 @@ export interface StatusSnapshot {
 
 const RECENT = 1000;
 
-export async function readStatus(
-  producer: ExportProducer,
-  redisPrefix: string,
-): Promise<StatusSnapshot> {
+export async function readStatus(producer: ExportProducer): Promise<StatusSnapshot> {
   const [exports, outcomeCounts, throttle, recent, workers] = await Promise.all([
-    producer.queue.getJobCounts(...STATES) as Promise<Counts>,
+    producer.jobCounts(),
     producer.ledger.retained(),
-    readThrottleState(producer.redis, limiterKeys(redisPrefix)),
+    producer.throttleState(),
     producer.ledger.recentExportOutcomes(RECENT),
-    producer.queue.getWorkersCount(),
+    producer.workerCount(),
   ]);
   const recentErrors: Partial<Record<ErrorKind, number>> = {};
   for (const outcome of recent) {

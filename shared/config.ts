@@ -99,6 +99,10 @@ export interface WorkerConfig {
   backoffMaxMs: number;
   /** Longest one attempt may wait out global throttling before it counts as failed. */
   throttleMaxWaitMs: number;
+  /** DISCOVERY_FRESH_TIMEOUT_MS: longest wait for the file of a manual backup `--fresh` created. */
+  freshTimeoutMs: number;
+  /** DISCOVERY_FRESH_POLL_MS: time between looks at the manual backup list while waiting. */
+  freshPollMs: number;
   shutdownTimeoutMs: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
@@ -313,6 +317,14 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     backoffMaxMs,
     throttleMaxWaitMs: integer(env, 'EXPORT_THROTTLE_MAX_WAIT_MS', DEFAULTS.throttleMaxWaitMs, {
       min: 0,
+    }),
+    freshTimeoutMs: integer(env, 'DISCOVERY_FRESH_TIMEOUT_MS', DEFAULTS.freshTimeoutMs, {
+      min: 1000,
+      max: 86_400_000,
+    }),
+    freshPollMs: integer(env, 'DISCOVERY_FRESH_POLL_MS', DEFAULTS.freshPollMs, {
+      min: 100,
+      max: 3_600_000,
     }),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULTS.shutdownTimeoutMs, { min: 0 }),
     lockDurationMs: integer(env, 'WORKER_LOCK_DURATION_MS', DEFAULTS.lockDurationMs, {

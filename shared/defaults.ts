@@ -48,6 +48,15 @@ export const DEFAULTS = {
   backoffBaseMs: 1_000,
   backoffMaxMs: 300_000,
   throttleMaxWaitMs: 600_000,
+  /** `discover --fresh`: longest wait for a created manual backup's file to be listed. */
+  freshTimeoutMs: 1_800_000,
+  /** `discover --fresh`: time between looks at the manual backup list. */
+  freshPollMs: 15_000,
+  /** How long a fresh discovery's progress in Redis outlives its wait before it expires. */
+  freshProgressSlackMs: 86_400_000,
+  /** How long `discover` waits for the outcome, in seconds; with `--fresh`. */
+  discoverWaitSeconds: 600,
+  discoverFreshWaitSeconds: 3600,
   shutdownTimeoutMs: 30_000,
   lockDurationMs: 30_000,
   stalledIntervalMs: 30_000,
@@ -85,8 +94,8 @@ export const DEFAULTS = {
   discoveryPageSize: 100,
   /** Backup lists one discovery fetches at once. */
   discoveryListConcurrency: 4,
-  /** Exports one discovery enqueues per batch. */
-  discoveryEnqueueChunk: 1_000,
+  /** Exports added to Redis in one batch (one addBulk, one duplicate check). */
+  enqueueBatch: 1_000,
 } as const satisfies Record<string, string | number>;
 
 /**
@@ -111,3 +120,19 @@ export const THROTTLE_TUNING = {
   /** How long after sending a call's 429 still counts towards an estimate. */
   keepMs: 5000,
 } as const;
+
+/** Traces (OpenTelemetry), off unless the standard OTEL_* variables turn them on. */
+export const TRACING_DEFAULTS = {
+  /** The OTLP/HTTP receiver of a collector on this host, as the OpenTelemetry spec sets it. */
+  otlpEndpoint: 'http://localhost:4318',
+  /** The spec's default OTLP protocol; `http/json` is the other one supported. */
+  otlpProtocol: 'http/protobuf',
+  sampler: 'parentbased_always_on',
+  /**
+   * How long one export to the collector may take; a stopping process waits about this long.
+   * The spec's 10 s would hold up every command for 10 s with the collector down.
+   */
+  exportTimeoutMs: 5000,
+  workerService: 'ncp-cache-export-worker',
+  producerService: 'ncp-cache-export-producer',
+} as const satisfies Record<string, string | number>;

@@ -30,9 +30,17 @@ const sinceSchema = z
     'Choose every backup whose time (endTime, else startTime) is at or after this: an ISO date-time, or a duration (m, h, d) back from when the discovery runs. Absent: the newest backup of each instance.',
   );
 
+/** What a discovery lists: one API family, or both (each instance once, see `DISCOVERY_APIS`). */
+export const DISCOVERY_APIS = ['vredis', 'vcache', 'both'] as const;
+export type DiscoveryApi = (typeof DISCOVERY_APIS)[number];
+
 export const discoveryRequestSchema = z
   .strictObject({
-    api: exportRequestSchema.shape.api,
+    api: z
+      .enum(DISCOVERY_APIS, { error: 'must be vredis, vcache or both' })
+      .describe(
+        'NCP API family to list: vredis, vcache, or both. With both, an instance number listed by both families is one Redis instance, handled through vredis.',
+      ),
     bucketName: exportRequestSchema.shape.bucketName,
     regionCode: exportRequestSchema.shape.regionCode,
     backupTypeMode: exportRequestSchema.shape.backupTypeMode,
@@ -55,13 +63,31 @@ export const discoveryRequestSchema = z
       .boolean({ error: 'must be true or false' })
       .default(false)
       .describe('List and choose, but enqueue no export.'),
+    fresh: z
+      .boolean({ error: 'must be true or false' })
+      .default(false)
+      .describe(
+        'Create a manual backup of every matched instance now, wait for its file to appear in the manual backup list, and export that file (backupTypeMode MANUAL).',
+      ),
     schedule: z
       .string()
       .regex(SCHEDULE_NAME, 'must be 1 to 64 letters, digits, ".", "_" or "-"')
       .optional()
       .describe('Name of the schedule that created this discovery, if any.'),
   })
-  .describe('Find the backup files of every instance of one API family and export them.');
+  .superRefine((request, ctx) => {
+    if (!request.fresh) return;
+    const refuse = (field: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [field], message, input: request });
+    if (request.backupTypeMode !== 'MANUAL') {
+      refuse('backupTypeMode', 'must be MANUAL with fresh (a fresh backup is a manual backup)');
+    }
+    if (request.since !== undefined) {
+      refuse('since', 'cannot be used with fresh (fresh exports the new backup only)');
+    }
+    if (request.dryRun) refuse('dryRun', 'cannot be used with fresh (fresh creates backups)');
+  })
+  .describe('Find the backup files of every instance of one API family (or both) and export them.');
 
 /** A discovery request as a producer may write it (defaults not yet applied). */
 export type DiscoveryRequestInput = z.input<typeof discoveryRequestSchema>;
@@ -83,6 +109,9 @@ const discoveredFileSchema = z.strictObject({
 
 const discoveredInstanceSchema = z.strictObject({
   instanceNo: z.string(),
+  api: exportRequestSchema.shape.api
+    .optional()
+    .describe('The family the instance was listed and exported through (absent in older records).'),
   name: z.string().describe('Service name as NCP lists it ("" if none).'),
   regionCode: z.string().nullable(),
   backupsListed: z

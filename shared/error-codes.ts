@@ -55,6 +55,11 @@ export const ERROR_CODES = {
   NO_BACKUP_TIME: { kind: 'protocol', meaning: 'backups listed without a readable time' },
   NO_FILE_NAME: { kind: 'protocol', meaning: 'a backup listed without a fileName' },
   BAD_FILE_NAME: { kind: 'invalid', meaning: 'a listed file name the contract refuses' },
+  FRESH_BACKUP_NOT_FOUND: {
+    kind: 'timeout',
+    meaning: 'no new manual backup listed within DISCOVERY_FRESH_TIMEOUT_MS (--fresh)',
+  },
+  FRESH_UNSUPPORTED: { kind: 'invalid', meaning: 'a worker without fresh backup settings' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -19,6 +19,7 @@ import {
   Registry,
 } from 'prom-client';
 import { loadReportConfig } from './config.ts';
+import { JOB_STATES } from './job-states.ts';
 import type { Coverage, Ledger } from './ledger/index.ts';
 import { limiterKeys, readThrottleState, type ThrottleState } from './limiter-keys.ts';
 import { CALL_LATENCY_BUCKETS, metricsKey } from './metric-fields.ts';
@@ -26,16 +27,6 @@ import type { RedisClient } from './redis.ts';
 
 // Where the counters are kept, apart (no prom-client): producers and workers write them.
 export { bucketIndex, CALL_LATENCY_BUCKETS, metricFields, metricsKey } from './metric-fields.ts';
-
-/** Export job states reported by `ncp_cache_export_jobs`. */
-export const JOB_STATES = [
-  'waiting',
-  'prioritized',
-  'delayed',
-  'active',
-  'completed',
-  'failed',
-] as const;
 
 /** Where the metrics are read from. */
 export interface MetricsSource {

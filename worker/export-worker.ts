@@ -120,8 +120,9 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
   const client = options.client ?? createNcpClient(options.ncp);
   const shutdown = new AbortController();
 
+  const counted = instrumentClient(client, recorder);
   const processor = createExportProcessor({
-    client: instrumentClient(client, recorder),
+    client: counted,
     limiter,
     outcomes: finisher.exportStore(),
     logger,
@@ -138,7 +139,7 @@ export function startExportWorker(options: ExportWorkerOptions): ExportWorker {
     policy,
     logger,
     limiter,
-    client,
+    client: counted,
     outcomes: finisher.discoveryStore(),
     // Discoveries enqueue exports: their regions must be the ones producers resolve.
     defaultRegion: options.ncp.region ?? siteRegion(options.ncp.apiUrl),

@@ -10,6 +10,7 @@ import type { Logger } from '../shared/logger.ts';
 import { metricFields, metricsKey } from '../shared/metric-fields.ts';
 import { NcpError } from '../shared/ncp/index.ts';
 import type { RedisClient } from '../shared/redis.ts';
+import type { ListClient } from './discovery/processor.ts';
 import type { ExportClient } from './processor.ts';
 
 /**
@@ -86,21 +87,34 @@ export class MetricsRecorder {
   }
 }
 
-/** The NCP client, with each call timed and counted. */
-export function instrumentClient(client: ExportClient, recorder: MetricsRecorder): ExportClient {
+/**
+ * The NCP client, with each call timed and counted: exports and discovery's list and create
+ * calls alike, so a 429 of any of them shows in `ncp_cache_export_ncp_throttled_total`.
+ */
+export function instrumentClient<C extends ExportClient & ListClient>(
+  client: C,
+  recorder: MetricsRecorder,
+): ExportClient & ListClient {
+  const timed = async <T extends { httpStatus: number }>(
+    api: string,
+    send: () => Promise<T>,
+  ): Promise<T> => {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    try {
+      const response = await send();
+      recorder.call(api, response.httpStatus, seconds());
+      return response;
+    } catch (error) {
+      const status = error instanceof NcpError ? error.httpStatus : undefined;
+      recorder.call(api, status, seconds());
+      throw error;
+    }
+  };
   return {
-    async exportBackup(request, options) {
-      const started = performance.now();
-      const seconds = () => (performance.now() - started) / 1000;
-      try {
-        const response = await client.exportBackup(request, options);
-        recorder.call(request.api, response.httpStatus, seconds());
-        return response;
-      } catch (error) {
-        const status = error instanceof NcpError ? error.httpStatus : undefined;
-        recorder.call(request.api, status, seconds());
-        throw error;
-      }
-    },
+    exportBackup: (request, options) =>
+      timed(request.api, () => client.exportBackup(request, options)),
+    call: (api, action, params, options) =>
+      timed(api, () => client.call(api, action, params, options)),
   };
 }

@@ -15,6 +15,7 @@ import { DEFAULTS } from '../shared/defaults.ts';
 import { isRecord } from '../shared/json.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { NcpResponse } from '../shared/ncp/index.ts';
+import { traceAttempt } from './attempt-span.ts';
 import { type AuthBreaker, AuthPausedError } from './auth-breaker.ts';
 import { jobAttempt } from './job-attempt.ts';
 import { asNcpError, type CallLimiter, callUnderLimit } from './ncp-call.ts';
@@ -57,7 +58,10 @@ type ExportJob = Job<unknown, ExportResult>;
 export function createExportProcessor(deps: ProcessorDeps) {
   const now = deps.now ?? Date.now;
 
-  return async function processExport(job: ExportJob, token?: string): Promise<ExportResult> {
+  return (job: ExportJob, token?: string): Promise<ExportResult> =>
+    traceAttempt(job, () => processExport(job, token));
+
+  async function processExport(job: ExportJob, token?: string): Promise<ExportResult> {
     const { startedAt, maxAttempts, log } = jobAttempt(job, deps.logger, now);
 
     if (wasInterrupted(job)) {
@@ -123,7 +127,7 @@ export function createExportProcessor(deps: ProcessorDeps) {
       returnCode: response.returnCode,
       httpStatus: response.httpStatus,
     };
-  };
+  }
 }
 
 /** One attempt's calls: repeated while NCP throttles, within `throttleMaxWaitMs`. */

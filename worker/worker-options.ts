@@ -6,6 +6,7 @@
 import type { WorkerOptions } from 'bullmq';
 import type { JobPolicy, RedisConfig, WorkerConfig } from '../shared/config.ts';
 import type { RedisClient } from '../shared/redis.ts';
+import { bullTelemetry } from '../shared/tracing.ts';
 import { backoffStrategy } from './retry-policy.ts';
 
 export function sharedWorkerOptions(
@@ -24,6 +25,8 @@ export function sharedWorkerOptions(
     maxStalledCount: config.maxStalledCount,
     removeOnComplete: { age: policy.keepCompletedSeconds },
     removeOnFail: { age: policy.keepFailedSeconds },
+    // Each attempt's `process` span continues the trace its job was enqueued in (traces on).
+    telemetry: bullTelemetry(),
     settings: backoffStrategy({
       backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
       retryAfterMaxMs: config.retryAfterMaxMs,

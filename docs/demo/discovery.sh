@@ -9,6 +9,8 @@ cd "$root"
 PORT=${PORT:-18081}
 export NCP_API_URL=http://127.0.0.1:$PORT NCP_ACCESS_KEY=EMULATOR-ACCESS-KEY NCP_SECRET_KEY=emulator-secret-key
 export NCP_REGION=KR NCP_RATE_LIMIT=5 QUEUE_PREFIX=demo-discovery-$$ LOG_LEVEL=warn
+# --fresh looks for the new manual backup every half second (the emulator makes one in 1 s).
+export DISCOVERY_FRESH_POLL_MS=500
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 pids=()
 # Stops the emulator and the workers (their node processes: see `worker` below), then removes
@@ -34,7 +36,7 @@ run() {
 
 # Seven instances: five vredis (one in SGN, one without backups), two vcache whose backup
 # lists carry no fileName (as NCP's API reference documents them).
-node test/emulator/main.ts --port "$PORT" --no-storage --seed docs/demo/discovery-seed.json >/dev/null &
+node test/emulator/main.ts --port "$PORT" --no-storage --manual-backup-delay 1000 --seed docs/demo/discovery-seed.json >/dev/null &
 pids+=($!)
 sleep 1
 
@@ -47,6 +49,7 @@ run ncp-cache-export discover --api vredis --bucket cache-backup
 run ncp-cache-export discover --api vredis --bucket cache-backup
 run ncp-cache-export discover --api vredis --bucket cache-backup --since 2024-06-30T00:00:00Z --name-filter 'orders-*'
 run ncp-cache-export discover --api vredis --bucket cache-backup --type MANUAL --instance 1234511
+run ncp-cache-export discover --api vredis --bucket cache-backup --fresh --instance 1234511
 run ncp-cache-export discover --api vcache --bucket cache-backup
 run ncp-cache-export schedule add nightly --cron "0 3 * * *" --tz Asia/Seoul -- --api vredis --bucket cache-backup --since 36h
 run ncp-cache-export schedule add every-5s --cron "*/5 * * * * *" -- --api vredis --bucket cache-backup

@@ -3,7 +3,7 @@
  * Re-runs follow `retry`: a new job `<id>~rN`, never the failed job revived.
  */
 import type { ExportRequest } from '../../shared/contract.ts';
-import type { EnqueueResult, ExportProducer } from '../producer.ts';
+import type { ExportProducer } from '../producer.ts';
 import { readExportJob } from './job-view.ts';
 import { rerunFailed } from './rerun.ts';
 import { defineRoute, type Route, type RouteReply } from './route.ts';
@@ -18,7 +18,6 @@ import {
 } from './schemas.ts';
 
 /** Requests added to Redis per round trip, so a 10,000-request call never blocks Redis long. */
-const CHUNK = 1000;
 
 const problem = { description: 'Error', schema: problemSchema, name: 'Problem' };
 const unauthorized = { 401: { ...problem, description: 'Missing or wrong bearer token' } };
@@ -51,11 +50,7 @@ export function exportRoutes(producer: ExportProducer): Route[] {
       },
       async ({ query, body }) => {
         const requests = (Array.isArray(body) ? body : [body]) as ExportRequest[];
-        const results: EnqueueResult[] = [];
-        for (let start = 0; start < requests.length; start += CHUNK) {
-          const chunk = requests.slice(start, start + CHUNK);
-          results.push(...(await producer.enqueueValid(chunk, { force: query.force === 'true' })));
-        }
+        const results = await producer.enqueueValid(requests, { force: query.force === 'true' });
         const added = results.filter((result) => result.added).length;
         const reruns = results.filter((result) => result.rerunOf).length;
         return {

@@ -1,5 +1,3 @@
-/** Where one export job stands: its BullMQ state, attempts, last error, and outcome. */
-import type { Job } from 'bullmq';
 import type { z } from 'zod';
 import { isRecord } from '../../shared/json.ts';
 import type { ExportProducer } from '../producer.ts';
@@ -18,7 +16,7 @@ export async function readExportJob(
   jobId: string,
 ): Promise<ExportJobView | undefined> {
   const [job, outcome] = await Promise.all([
-    producer.queue.getJob(jobId) as Promise<Job | undefined>,
+    producer.exportJob(jobId),
     producer.ledger.exportOutcome(jobId),
   ]);
   if (!job && !outcome) return undefined;

@@ -2,6 +2,7 @@
  * The HTTP service's payloads, as zod schemas built on the shared contract. The same schemas
  * validate requests (see validation.ts) and make the OpenAPI document (see openapi.ts).
  */
+
 import { z } from 'zod';
 import {
   ERROR_KINDS,
@@ -9,6 +10,7 @@ import {
   exportRequestSchema,
   outcomeSchema,
 } from '../../shared/contract.ts';
+import { JOB_STATE_ANSWERS } from '../../shared/job-states.ts';
 
 /** Most export requests one `POST /v1/exports` may carry. */
 export const MAX_BATCH = 10_000;
@@ -59,16 +61,7 @@ export const jobParamsSchema = z.strictObject({
     .describe('Export job id, as returned by POST /v1/exports.'),
 });
 
-export const EXPORT_JOB_STATES = [
-  'waiting',
-  'waiting-children',
-  'prioritized',
-  'delayed',
-  'active',
-  'completed',
-  'failed',
-  'unknown',
-] as const;
+export const EXPORT_JOB_STATES = JOB_STATE_ANSWERS;
 
 export const exportJobSchema = z
   .object({

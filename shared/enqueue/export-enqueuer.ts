@@ -13,12 +13,19 @@ import {
   type ExportRequest,
   exportJobId,
 } from '../contract.ts';
+import { DEFAULTS } from '../defaults.ts';
 import type { RedisClient } from '../redis.ts';
+import { traceEnqueue } from './enqueue-spans.ts';
 import { ExportRuns } from './runs.ts';
 
 export interface EnqueueOptions {
   /** Adds the export again even if the same one is waiting, running or recently finished. */
   force?: boolean;
+  /**
+   * Exports added to Redis per batch (one addBulk and one duplicate check each).
+   * @defaultValue 1000
+   */
+  batch?: number;
 }
 
 export interface EnqueueResult {
@@ -74,6 +81,19 @@ export class ExportEnqueuer {
     requests: readonly ExportRequest[],
     options: EnqueueOptions = {},
   ): Promise<EnqueueResult[]> {
+    const batch = options.batch ?? DEFAULTS.enqueueBatch;
+    if (requests.length <= batch) return this.enqueueBatch(requests, options);
+    const results: EnqueueResult[] = [];
+    for (let start = 0; start < requests.length; start += batch) {
+      results.push(...(await this.enqueueBatch(requests.slice(start, start + batch), options)));
+    }
+    return results;
+  }
+
+  private async enqueueBatch(
+    requests: readonly ExportRequest[],
+    options: EnqueueOptions,
+  ): Promise<EnqueueResult[]> {
     const withRegion = requests.map((request) => this.withDefaults(request));
     if (options.force) {
       const suffix = `~f${Date.now().toString(36)}`;
@@ -125,20 +145,28 @@ export class ExportEnqueuer {
         });
       }
     }
-    await this.queue.addBulk(jobs);
-
-    // BullMQ answers a duplicate id with the existing job, unchanged: a job is ours only if
-    // it carries the timestamp we just gave it. One script run answers for the whole batch.
-    const theirs = await this.runs.addedByOthers(
-      jobs.map((job) => job.opts.jobId!),
-      timestamp,
-    );
+    // With traces on, each job starts its export's trace (its context goes into the job).
+    const spans = traceEnqueue(jobs);
+    let theirs: Set<string>;
+    try {
+      await this.queue.addBulk(jobs);
+      // BullMQ answers a duplicate id with the existing job, unchanged: a job is ours only if
+      // it carries the timestamp we just gave it. One script run answers for the whole batch.
+      theirs = await this.runs.addedByOthers(
+        jobs.map((job) => job.opts.jobId!),
+        timestamp,
+      );
+    } catch (error) {
+      spans?.end(() => false, error);
+      throw error;
+    }
     for (const result of results) {
       if (result.added && theirs.has(result.jobId)) {
         result.added = false;
         delete result.rerunOf;
       }
     }
+    spans?.end((jobId) => !theirs.has(jobId));
     return results;
   }
 

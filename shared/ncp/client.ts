@@ -7,6 +7,7 @@ import { Agent, type Dispatcher } from 'undici';
 import type { NcpConfig } from '../config.ts';
 import { API_FAMILIES, type ApiFamily, type ExportRequest } from '../contract.ts';
 import { checkApiOrigin } from '../urls.ts';
+import { traceNcpCall } from './call-span.ts';
 import { NcpError } from './errors.ts';
 import { buildPathWithQuery } from './query.ts';
 import { type NcpResponse, parseNcpResponse } from './response.ts';
@@ -121,7 +122,20 @@ export class NcpClient {
       accessKey: this.#accessKey,
       secretKey: this.#secretKey,
     });
+    return traceNcpCall(
+      { api, action, origin: this.#origin, path: `${family.basePath}/${action}` },
+      () => this.#send(action, path, headers, options),
+    );
+  }
 
+  /** Sends one signed GET and classifies the answer. */
+  async #send(
+    action: string,
+    path: string,
+    headers: ReturnType<typeof signedHeaders>,
+    options: CallOptions,
+  ): Promise<NcpResponse> {
+    const { signal } = options;
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), this.#timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;

@@ -29,6 +29,10 @@ export interface SandboxArgs {
   slowMs: number | undefined;
   latencyMs: number;
   clockOffsetMs: number;
+  /** From a manual backup's create call to its file in the manual list. */
+  manualBackupDelayMs: number;
+  /** Share of manual backups that never appear. */
+  manualBackupNeverRate: number;
   /** The Object Storage stand-in: its port, and how exports land; undefined with --no-storage. */
   storage: (LandingSettings & { port: number }) | undefined;
 }
@@ -55,6 +59,9 @@ Runs the NCP API gateway emulator (exportBackupToObjectStorage of vredis and vca
   --slow-ms <ms>          delay of the 'slow' fault (default 15000)
   --latency <ms>          added to every answer (default 0)
   --clock-offset <ms>     the gateway clock runs this far ahead (behind: --clock-offset=-60000)
+  --manual-backup-delay <ms>  from a manual backup's create call to its file in the manual
+                          backup list (default 2000)
+  --manual-backup-never <p>   share of manual backups that never appear (default 0)
   --storage-port <n>      port of the Object Storage stand-in where exports land (default
                           --port + 1; 0 for any free one)
   --no-storage            run no Object Storage stand-in
@@ -96,6 +103,8 @@ export function parseSandboxArgs(argv: string[]): SandboxArgs | 'help' {
     slowMs: values['slow-ms'] === undefined ? undefined : integer('--slow-ms', values['slow-ms']),
     latencyMs: integer('--latency', values.latency ?? '0'),
     clockOffsetMs: integer('--clock-offset', values['clock-offset'] ?? '0', -1e12),
+    manualBackupDelayMs: integer('--manual-backup-delay', values['manual-backup-delay'] ?? '2000'),
+    manualBackupNeverRate: share('--manual-backup-never', values['manual-backup-never'] ?? '0'),
     storage: values['no-storage'] ? undefined : storage(values, port),
   };
 }
@@ -151,6 +160,8 @@ function parse(argv: string[]) {
       'slow-ms': { type: 'string' },
       latency: { type: 'string' },
       'clock-offset': { type: 'string' },
+      'manual-backup-delay': { type: 'string' },
+      'manual-backup-never': { type: 'string' },
       'storage-port': { type: 'string' },
       'no-storage': { type: 'boolean' },
       'landing-delay': { type: 'string' },

@@ -35,6 +35,8 @@ export interface RuntimeSettings {
   faults: ResolvedFaults;
   latencyMs: number;
   clockOffsetMs: number;
+  manualBackupDelayMs: number;
+  manualBackupNeverRate: number;
 }
 
 /** Every option resolved. */
@@ -47,6 +49,8 @@ export interface ResolvedOptions {
 }
 
 export const DEFAULT_SLOW_MS = 15_000;
+/** Time until a created manual backup shows up in the manual list. */
+export const DEFAULT_MANUAL_BACKUP_DELAY_MS = 2000;
 
 const faultName = z.enum(FAULT_NAMES);
 const nonNegative = z.number().finite().nonnegative();
@@ -72,6 +76,8 @@ const patchSchema = z.strictObject({
   faults: faultsSchema.optional(),
   latencyMs: nonNegative.optional(),
   clockOffsetMs: z.number().finite().optional(),
+  manualBackupDelayMs: nonNegative.optional(),
+  manualBackupNeverRate: z.number().min(0).max(1).optional(),
 });
 
 const startSchema = z.object({
@@ -102,6 +108,12 @@ export function applyPatch(current: RuntimeSettings, patch: EmulatorPatch): Runt
   if ('jitterMs' in patch) next.jitterMs = patch.jitterMs ?? 0;
   if ('latencyMs' in patch) next.latencyMs = patch.latencyMs ?? 0;
   if ('clockOffsetMs' in patch) next.clockOffsetMs = patch.clockOffsetMs ?? 0;
+  if ('manualBackupDelayMs' in patch) {
+    next.manualBackupDelayMs = patch.manualBackupDelayMs ?? DEFAULT_MANUAL_BACKUP_DELAY_MS;
+  }
+  if ('manualBackupNeverRate' in patch) {
+    next.manualBackupNeverRate = patch.manualBackupNeverRate ?? 0;
+  }
   if ('faults' in patch) {
     next.faults = {
       probability: { ...patch.faults?.probability },
@@ -130,6 +142,8 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     faults: { probability: {}, schedule: [], slowMs: DEFAULT_SLOW_MS },
     latencyMs: 0,
     clockOffsetMs: 0,
+    manualBackupDelayMs: DEFAULT_MANUAL_BACKUP_DELAY_MS,
+    manualBackupNeverRate: 0,
   };
   const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
   return {

@@ -54,7 +54,11 @@ function exportBackup({ api, params, catalog, requestId }: ActionContext): Actio
       ),
     );
   }
-  if (!instance.backups.some((b) => b.fileName === fileName && b.type === backupTypeMode)) {
+  if (
+    !catalog
+      .backupsOf(instance, Date.now())
+      .some((b) => b.fileName === fileName && b.type === backupTypeMode)
+  ) {
     return fail(
       serviceError(
         'backupNotFound',

@@ -149,7 +149,18 @@ export async function handleApiRequest(
       : checked.error;
     return reply(renderServiceError(format.format, error));
   }
-  const result = action.handle({ api, params: checked.values, catalog: ctx.catalog, requestId });
+  if (action.name.endsWith('ManualBackup')) ctx.recorder.count('manualBackupCreateCalls');
+  const manualBackup = {
+    delayMs: settings.manualBackupDelayMs,
+    never: settings.manualBackupNeverRate > 0 && ctx.random() < settings.manualBackupNeverRate,
+  };
+  const result = action.handle({
+    api,
+    params: checked.values,
+    catalog: ctx.catalog,
+    requestId,
+    manualBackup,
+  });
   if (!result.ok) {
     ctx.recorder.count('invalid');
     return reply(renderServiceError(format.format, result.error));
@@ -159,6 +170,7 @@ export async function handleApiRequest(
     ctx.recorder.accept(accepted, performance.now());
     ctx.onAccepted?.(accepted);
   }
+  if (result.created) ctx.recorder.created({ ...result.created, at: Date.now() });
   return reply(renderService(format.format, 200, action.responseRoot, result.value));
 }
 

@@ -54,7 +54,8 @@ function listBackups(ctx: ActionContext, noun: string, type: 'SYSTEM' | 'MANUAL'
     };
   }
   const withFileName = api !== 'vcache' || catalog.vcacheFileNames;
-  const items = instance.backups
+  const items = catalog
+    .backupsOf(instance, Date.now())
     .filter((backup) => backup.type === type)
     .map((backup) => ({
       startTime: ncpTime(backup.startTime),

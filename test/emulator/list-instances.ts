@@ -7,7 +7,8 @@
  * matching instances over all pages, which NCP does not state):
  * `{ totalRows, cloudRedisInstanceList: [{ cloudRedisInstanceNo, cloudRedisServiceName,
  * cloudRedisInstanceStatusName, regionCode, isBackup, backupFileRetentionPeriod, backupTime }],
- * requestId, returnCode, returnMessage }`.
+ * requestId, returnCode, returnMessage }`; vcache items also carry `cloudCacheDbmsCode`
+ * (`Redis` | `Valkey`). A vredis instance seeded `listedByVcache` is in both families' lists.
  */
 import type { ApiFamily } from './families.ts';
 import type { Action, ActionContext, ActionResult } from './routes.ts';
@@ -78,6 +79,8 @@ function listInstances(ctx: ActionContext, noun: string, filterPrefix: string): 
       [`cloud${noun}InstanceList`]: page.map((instance) => ({
         [`cloud${noun}InstanceNo`]: instance.instanceNo,
         [`cloud${noun}ServiceName`]: instance.name,
+        // vcache names the DBMS (NCP's CloudCacheInstance.cloudCacheDbmsCode); vredis has none.
+        ...(api === 'vcache' ? { cloudCacheDbmsCode: instance.engine ?? 'Redis' } : {}),
         [`cloud${noun}InstanceStatusName`]: 'running',
         regionCode: instance.regionCode,
         isBackup: instance.backups.length > 0,

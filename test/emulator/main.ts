@@ -30,6 +30,8 @@ async function main(argv: string[]): Promise<void> {
     faults: { probability: args.probability, schedule: args.schedule, slowMs: args.slowMs },
     latencyMs: args.latencyMs,
     clockOffsetMs: args.clockOffsetMs,
+    manualBackupDelayMs: args.manualBackupDelayMs,
+    manualBackupNeverRate: args.manualBackupNeverRate,
     objectStorage: args.storage,
   });
   const keys = seed.credentials

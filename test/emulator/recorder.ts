@@ -3,10 +3,21 @@
  */
 import { type Admission, Admitter, type GatewayModel } from './gateway-models.ts';
 import { SlidingWindow } from './sliding-window.ts';
-import { type AcceptedExport, type EmulatorStats, FAULT_NAMES, type FaultName } from './types.ts';
+import {
+  type AcceptedExport,
+  type CreatedBackup,
+  type EmulatorStats,
+  FAULT_NAMES,
+  type FaultName,
+} from './types.ts';
 
 /** Counters that are plain increments. */
-export type Counter = 'throttled' | 'badSignatures' | 'invalid' | 'notFound';
+export type Counter =
+  | 'throttled'
+  | 'badSignatures'
+  | 'invalid'
+  | 'notFound'
+  | 'manualBackupCreateCalls';
 
 export type { Admission } from './gateway-models.ts';
 
@@ -18,6 +29,7 @@ export class Recorder {
   readonly #acceptedWindow: SlidingWindow;
   #counters = emptyCounters();
   #exports: AcceptedExport[] = [];
+  #created: CreatedBackup[] = [];
   #seen = new Set<string>();
   #duplicates = 0;
 
@@ -75,9 +87,19 @@ export class Recorder {
     this.#acceptedWindow.add(now);
   }
 
+  /** Records a manual backup created. */
+  created(entry: CreatedBackup): void {
+    this.#created.push(entry);
+  }
+
+  manualBackups(): CreatedBackup[] {
+    return this.#created.map((entry) => ({ ...entry }));
+  }
+
   stats(): EmulatorStats {
     return {
       ...this.#counters,
+      manualBackupsCreated: this.#created.length,
       faults: { ...this.#counters.faults },
       maxPerSecond: this.#arrivals.max,
       maxAcceptedPerSecond: this.#acceptedWindow.max,
@@ -93,6 +115,7 @@ export class Recorder {
   reset(): void {
     this.#counters = emptyCounters();
     this.#exports = [];
+    this.#created = [];
     this.#seen.clear();
     this.#duplicates = 0;
     this.#arrivals.clear();
@@ -109,6 +132,7 @@ function emptyCounters() {
     badSignatures: 0,
     invalid: 0,
     notFound: 0,
+    manualBackupCreateCalls: 0,
     faults: Object.fromEntries(FAULT_NAMES.map((name) => [name, 0])) as Record<FaultName, number>,
   };
 }

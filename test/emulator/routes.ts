@@ -4,13 +4,14 @@
  */
 
 import type { Catalog } from './catalog.ts';
+import { createManualBackupAction } from './create-backup.ts';
 import { exportBackupAction } from './export-backup.ts';
 import { type ApiFamily, NCP_FAMILIES } from './families.ts';
 import { backupDetailListAction } from './list-backups.ts';
 import { instanceListAction } from './list-instances.ts';
 import type { ParamSpec } from './params.ts';
 import type { ServiceError } from './responses.ts';
-import type { AcceptedExport } from './types.ts';
+import type { AcceptedExport, CreatedBackup } from './types.ts';
 import type { ResponseValue } from './xml.ts';
 
 /** What an action sees of a request that passed the gateway. */
@@ -20,11 +21,18 @@ export interface ActionContext {
   params: ReadonlyMap<string, string>;
   catalog: Catalog;
   requestId: string;
+  /** How a manual backup created by this request behaves (drawn per request by the gateway). */
+  manualBackup?: { delayMs: number; never: boolean };
 }
 
 /** An action's answer: a value under its response root, or a service error. */
 export type ActionResult =
-  | { ok: true; value: ResponseValue; accepted?: Omit<AcceptedExport, 'at'> }
+  | {
+      ok: true;
+      value: ResponseValue;
+      accepted?: Omit<AcceptedExport, 'at'>;
+      created?: Omit<CreatedBackup, 'at'>;
+    }
   | { ok: false; error: ServiceError };
 
 /** One NCP API action, the same for every family that has it. */
@@ -52,6 +60,7 @@ const ACTIONS: readonly Action[] = [
     instanceListAction(api),
     backupDetailListAction(api, false),
     backupDetailListAction(api, true),
+    createManualBackupAction(api),
   ]),
 ];
 

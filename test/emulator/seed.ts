@@ -23,6 +23,17 @@ export interface SeedInstance {
   regionCode: string;
   name: string;
   backups: SeedBackup[];
+  /**
+   * The DBMS: vcache's `cloudCacheDbmsCode`. `Valkey` only for vcache instances (vredis lists
+   * Redis only). @defaultValue 'Redis'
+   */
+  engine?: 'Redis' | 'Valkey';
+  /**
+   * A vredis instance that vcache lists too, under the same instance number (vcache covers
+   * Redis as well): it answers through both families, with one set of backups.
+   * @defaultValue false
+   */
+  listedByVcache?: boolean;
 }
 
 /** An API key pair the gateway accepts. */
@@ -76,6 +87,8 @@ const instanceSchema = z.strictObject({
   regionCode: nonEmpty,
   name: z.string(),
   backups: z.array(backupSchema),
+  engine: z.enum(['Redis', 'Valkey']).optional(),
+  listedByVcache: z.boolean().optional(),
 });
 
 const seedSchema = z.strictObject({
@@ -116,12 +129,23 @@ export function parseSeed(data: unknown, source = 'seed'): Seed {
     ...duplicates(seed.regions, 'regions', 'region'),
     ...duplicates(seed.buckets, 'buckets', 'bucket'),
     ...duplicates(
-      seed.instances.map((i) => `${i.api} ${i.instanceNo}`),
+      seed.instances.flatMap((i) => [
+        `${i.api} ${i.instanceNo}`,
+        ...(i.listedByVcache ? [`vcache ${i.instanceNo}`] : []),
+      ]),
       'instances',
       'instance',
     ),
   ];
   seed.instances.forEach((instance, i) => {
+    if (instance.engine === 'Valkey' && instance.api !== 'vcache') {
+      problems.push(`instances[${i}].engine: Valkey instances are vcache's only`);
+    }
+    if (instance.listedByVcache && instance.api !== 'vredis') {
+      problems.push(
+        `instances[${i}].listedByVcache: only a vredis instance can be listed by vcache too`,
+      );
+    }
     if (!seed.regions.includes(instance.regionCode)) {
       problems.push(
         `instances[${i}].regionCode: "${instance.regionCode}" is not one of the seed's regions (${seed.regions.join(', ')})`,

@@ -30,6 +30,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const control = {
     stats: () => recorder.stats(),
     exports: () => recorder.exports(),
+    manualBackups: () => recorder.manualBackups(),
     configure(patch: EmulatorPatch): void {
       const checked = parsePatch(patch);
       settings = applyPatch(settings, checked);

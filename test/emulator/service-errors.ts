@@ -19,6 +19,7 @@ export const SERVICE_ERROR_CODES = {
   instanceNotFound: '5001017',
   backupNotFound: '1007012',
   bucketNotFound: '1007013',
+  backupInProgress: '1007014',
 } as const;
 
 /** A cause of a service error. */

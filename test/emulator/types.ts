@@ -131,6 +131,17 @@ export interface EmulatorOptions {
    * export lands there as an object (see `object-storage/server.ts`). @defaultValue not run
    */
   objectStorage?: (LandingSettings & { port?: number }) | undefined;
+  /**
+   * Time from a manual backup's create call until its file shows up in the manual backup
+   * detail list, in milliseconds.
+   * @defaultValue 2000
+   */
+  manualBackupDelayMs?: number;
+  /**
+   * Fault: the share (0 to 1) of manual backups whose file never shows up (drawn per create).
+   * @defaultValue 0
+   */
+  manualBackupNeverRate?: number;
 }
 
 /** What {@link Emulator.configure} may change while the emulator runs. */
@@ -145,6 +156,8 @@ export type EmulatorPatch = Partial<
     | 'faults'
     | 'latencyMs'
     | 'clockOffsetMs'
+    | 'manualBackupDelayMs'
+    | 'manualBackupNeverRate'
   >
 >;
 
@@ -170,6 +183,26 @@ export interface EmulatorStats {
   maxAcceptedPerSecond: number;
   /** Accepted exports whose (api, region, instance, type, file, bucket) was accepted before. */
   duplicates: number;
+  /** Manual backups created (success answers of `createCloud…ManualBackup`). */
+  manualBackupsCreated: number;
+  /**
+   * Create calls that reached the action (past auth, rate limit, faults and parameter checks),
+   * whatever their answer: a second create while one is in progress counts here, not above.
+   */
+  manualBackupCreateCalls: number;
+}
+
+/** One manual backup created by `createCloudRedisManualBackup` / `createCloudCacheManualBackup`. */
+export interface CreatedBackup {
+  api: ApiFamily;
+  regionCode: string;
+  instanceNo: string;
+  /** The file it becomes (NCP's answer does not name it; the manual list will). */
+  fileName: string;
+  /** Made never to appear (the `manualBackupNeverRate` fault). */
+  never: boolean;
+  /** When it was created, ms since epoch. */
+  at: number;
 }
 
 /** One accepted export call. */
@@ -194,6 +227,8 @@ export interface Emulator {
   stats(): EmulatorStats;
   /** Every accepted export, in order, duplicates included. */
   exports(): AcceptedExport[];
+  /** Every manual backup created, in order. */
+  manualBackups(): CreatedBackup[];
   /** The Object Storage stand-in, when `objectStorage` was given. */
   objectStorage?: ObjectStorage | undefined;
   /** Changes settings at run time; `faults` replaces the whole fault configuration. */

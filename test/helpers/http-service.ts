@@ -3,7 +3,7 @@
  * its log lines captured; and a small client for it.
  */
 import { PassThrough, Readable } from 'node:stream';
-import { type RunningService, startService } from '../../producer/cli/serve.ts';
+import { type RunningService, startService } from '../../cli/commands/serve.ts';
 
 export interface TestService extends RunningService {
   /** Everything the service logged so far. */

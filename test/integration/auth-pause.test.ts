@@ -7,7 +7,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { renderStatus } from '../../producer/cli/status.ts';
+import { renderStatus } from '../../cli/commands/status.ts';
 import { readStatus } from '../../producer/status.ts';
 import {
   loadJobPolicy,
@@ -71,7 +71,7 @@ describe('auth circuit breaker', () => {
     return started;
   }
 
-  const authPause = async () => (await readStatus(pipeline.producer, pipeline.prefix)).throttle;
+  const authPause = async () => (await readStatus(pipeline.producer)).throttle;
 
   it('pauses every worker after repeated auth errors; jobs wait; the fixed key lifts it', async () => {
     await pipeline.producer.enqueue(requests);
@@ -97,7 +97,7 @@ describe('auth circuit breaker', () => {
     // Loud: status, the error log naming the access key id, never the secret.
     const { authPause: pause } = await authPause();
     expect(pause).toMatchObject({ accessKeyId: DEFAULT_CREDENTIALS.accessKey, code: '200' });
-    const snapshot = await readStatus(pipeline.producer, pipeline.prefix);
+    const snapshot = await readStatus(pipeline.producer);
     expect(renderStatus(snapshot)).toContain(
       `AUTH PAUSE since ${pause?.since}: NCP refused access key ${DEFAULT_CREDENTIALS.accessKey}`,
     );

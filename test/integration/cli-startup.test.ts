@@ -1,7 +1,8 @@
 /**
  * What a producer command loads: the HTTP stack (Fastify, bull-board) and the worker's modules
- * (undici, the XML parser, metrics, the logger) belong to `serve` and `worker` only, so `enqueue`,
- * `bulk` and `status` start fast (timings: `npm run bench -- --only startup`).
+ * (undici, the XML parser, metrics, the logger) belong to `serve` and `worker` only, and
+ * OpenTelemetry to processes with traces on, so `enqueue`, `bulk` and `status` start fast
+ * (timings: `npm run bench -- --only startup`).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,8 @@ import { spawnCli } from '../helpers/spawn-cli.ts';
 const HOOK = new URL('../helpers/loaded-packages.ts', import.meta.url).pathname;
 const SERVE_ONLY = ['fastify', '@bull-board/api', '@bull-board/fastify', '@fastify/static'];
 const WORKER_ONLY = ['undici', 'fast-xml-parser', 'prom-client', 'pino'];
+/** Loaded only when OTEL_* turns traces on (`shared/tracing.ts`). */
+const TRACING = ['@opentelemetry/api', '@opentelemetry/sdk-trace', 'bullmq-otel'];
 
 describe('start-up of the producer commands', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ncp-startup-'));
@@ -52,6 +55,8 @@ describe('start-up of the producer commands', () => {
     const packages = await loadedBy(args);
     // The tap works: it sees what the command does need.
     expect(packages).toContain('bullmq');
-    expect(packages.filter((name) => [...SERVE_ONLY, ...WORKER_ONLY].includes(name))).toEqual([]);
+    expect(
+      packages.filter((name) => [...SERVE_ONLY, ...WORKER_ONLY, ...TRACING].includes(name)),
+    ).toEqual([]);
   });
 });

@@ -195,7 +195,7 @@ describe('discover', () => {
     );
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('invalid discovery options:');
-    expect(run.stderr).toMatch(/--api: must be vredis or vcache/);
+    expect(run.stderr).toMatch(/--api: must be vredis, vcache or both/);
     expect(run.stderr).toMatch(/--bucket: must be 3 to 63/);
     expect(run.stderr).toMatch(/--since: must be an ISO date-time/);
     expect(run.stderr).toMatch(/--instance \(#1\): must be 1 to 20 digits/);

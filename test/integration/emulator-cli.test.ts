@@ -52,6 +52,8 @@ describe('sandbox command line', () => {
       slowMs: undefined,
       latencyMs: 20,
       clockOffsetMs: 0,
+      manualBackupDelayMs: 2000,
+      manualBackupNeverRate: 0,
       storage: {
         port: 8081,
         delayMs: 2000,

@@ -173,6 +173,7 @@ describe('emulator: service errors for bad parameters', () => {
       instanceNotFound: '5001017',
       backupNotFound: '1007012',
       bucketNotFound: '1007013',
+      backupInProgress: '1007014',
     });
   });
 });

@@ -192,6 +192,8 @@ describe('emulator: accepted exports', () => {
       maxPerSecond: 5,
       maxAcceptedPerSecond: 5,
       duplicates: 2,
+      manualBackupCreateCalls: 0,
+      manualBackupsCreated: 0,
     });
     // A copy: callers cannot change what was recorded.
     exports[0]!.fileName = 'changed';

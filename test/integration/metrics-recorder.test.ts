@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { metricFields, metricsKey } from '../../shared/metrics.ts';
-import { MetricsRecorder } from '../../worker/metrics.ts';
+import { NcpError, type NcpResponse } from '../../shared/ncp/index.ts';
+import { instrumentClient, MetricsRecorder } from '../../worker/metrics.ts';
 import { deletePrefix, testRedisConfig, waitFor } from '../helpers/redis.ts';
 
 describe('MetricsRecorder', () => {
@@ -55,5 +56,31 @@ describe('MetricsRecorder', () => {
     other.call('vredis', 400, 0.1);
     await Promise.all([recorder.flush(), other.flush()]);
     expect((await hash())[metricFields.callBucket('vredis', 400, 0.1)]).toBe('2');
+  });
+
+  it("counts discovery's list calls as it counts exports: a 429 of either is throttling", async () => {
+    const answer = { httpStatus: 200 } as NcpResponse;
+    const throttled = new NcpError({
+      kind: 'throttled',
+      code: '400',
+      message: 'too many requests',
+      httpStatus: 429,
+    });
+    const client = instrumentClient(
+      {
+        exportBackup: async () => answer,
+        call: async (_api, action) => {
+          if (action === 'getCloudCacheInstanceList') throw throttled;
+          return answer;
+        },
+      },
+      recorder,
+    );
+    await client.call('vredis', 'getCloudRedisInstanceList', {});
+    await expect(client.call('vcache', 'getCloudCacheInstanceList', {})).rejects.toBe(throttled);
+    await recorder.flush();
+    const counts = await hash();
+    expect(counts[metricFields.throttled('vcache')]).toBe('1');
+    expect(Object.keys(counts).filter((field) => field.includes('vredis'))).not.toHaveLength(0);
   });
 });

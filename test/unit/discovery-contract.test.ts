@@ -79,7 +79,13 @@ describe('discovery contract', () => {
     const parsed = parseDiscoveryRequest({ api: 'vredis', bucketName: 'cache-backup' });
     expect(parsed).toEqual({
       ok: true,
-      value: { api: 'vredis', bucketName: 'cache-backup', backupTypeMode: 'SYSTEM', dryRun: false },
+      value: {
+        api: 'vredis',
+        bucketName: 'cache-backup',
+        backupTypeMode: 'SYSTEM',
+        dryRun: false,
+        fresh: false,
+      },
     });
     const bad = parseDiscoveryRequest({ api: 'vredis', instanceNos: ['1', 'x'], since: 5 });
     expect(bad.ok).toBe(false);

@@ -161,6 +161,7 @@ describe('discovery processor', () => {
     });
     expect(outcome.instances[0]).toEqual({
       instanceNo: '101',
+      api: 'vredis',
       name: 'orders-1',
       regionCode: 'KR',
       backupsListed: 2,

@@ -14,10 +14,14 @@ export type ListCall = (
 
 /** One instance as an instance list gives it. */
 export interface ListedInstance {
+  /** The family whose list gave it. */
+  api: ApiFamily;
   instanceNo: string;
   /** Service name; "" when NCP gave none. */
   name: string;
   regionCode: string | undefined;
+  /** vcache's `cloudCacheDbmsCode` (`Redis` | `Valkey`); vredis lists Redis only and names none. */
+  engine: string | undefined;
 }
 
 /** One backup as a backup detail list gives it. */
@@ -39,6 +43,8 @@ export function listNames(api: ApiFamily) {
     instanceFilter: `cloud${noun}InstanceNoList`,
     backupList: `getCloud${noun}BackupDetailList`,
     manualBackupList: `getCloud${noun}ManualBackupDetailList`,
+    /** Starts a manual backup; its answer names no file (the manual list will). */
+    createManualBackup: `createCloud${noun}ManualBackup`,
     /** The manual list answers under the same name as the system one. */
     backupListKey: `cloud${noun}BackupDetailList`,
   } as const;
@@ -95,7 +101,9 @@ export async function listAllInstances(
       }
       if (!seen.has(instanceNo)) {
         seen.set(instanceNo, {
+          api,
           instanceNo,
+          engine: text(item.cloudCacheDbmsCode) || undefined,
           name: text(item[names.serviceName]) ?? '',
           regionCode: text(item.regionCode),
         });

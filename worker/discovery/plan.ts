@@ -5,11 +5,16 @@
  */
 import {
   API_FAMILIES,
+  type ApiFamily,
   type ExportRequest,
   formatFieldIssue,
   parseExportRequest,
 } from '../../shared/contract.ts';
-import type { DiscoveryError, DiscoveryRequest } from '../../shared/discovery-contract.ts';
+import type {
+  DiscoveryApi,
+  DiscoveryError,
+  DiscoveryRequest,
+} from '../../shared/discovery-contract.ts';
 import { NcpError } from '../../shared/ncp/index.ts';
 import {
   type ListCall,
@@ -27,6 +32,7 @@ export interface PlannedFile {
 }
 
 export interface PlannedInstance {
+  api: ApiFamily;
   instanceNo: string;
   name: string;
   regionCode: string | null;
@@ -52,51 +58,106 @@ export interface PlanOptions {
   meta: Record<string, string>;
 }
 
+/** A family's list calls: the discovery runs one per family it lists. */
+export type ListCalls = (api: ApiFamily) => ListCall;
+
+/** The instances a discovery covers, before their backups are looked at. */
+export interface ListedInstances {
+  /** Distinct instances listed (one listed by both families counts once). */
+  instancesSeen: number;
+  matched: ListedInstance[];
+  errors: DiscoveryError[];
+}
+
+/** The families a request lists, in the order they are read (vredis first: see below). */
+export function familiesOf(api: DiscoveryApi): ApiFamily[] {
+  return api === 'both' ? ['vredis', 'vcache'] : [api];
+}
+
 /**
- * Builds the plan. Rejects with an {@link NcpError} when the instance list cannot be read, and
+ * Lists the instances of the request's families and matches them. With both families, an
+ * instance number that vredis lists is one Redis instance whatever vcache says of it (NCP's
+ * instance numbers are unique in an account; vcache lists Redis too): it is kept under vredis
+ * and vcache's item is dropped, so its backups are exported once. vredis is kept because its
+ * backup lists document `fileName` (vcache's do not) and because exports of such an instance
+ * made by a vredis discovery carry vredis job ids, which then keep de-duplicating.
+ * Rejects with an {@link NcpError} when an instance list cannot be read.
+ */
+export async function listDiscoveryInstances(
+  calls: ListCalls,
+  request: DiscoveryRequest,
+  options: Pick<PlanOptions, 'regionCode' | 'pageSize'>,
+): Promise<ListedInstances> {
+  const errors: DiscoveryError[] = [];
+  const byNumber = new Map<string, ListedInstance>();
+  for (const api of familiesOf(request.api)) {
+    const listed = await listAllInstances(calls(api), api, {
+      regionCode: options.regionCode,
+      pageSize: options.pageSize,
+      instanceNos: request.instanceNos,
+    });
+    if (listed.unreadable > 0) {
+      errors.push({
+        instanceNo: null,
+        kind: 'protocol',
+        code: 'UNREADABLE_INSTANCE',
+        message: `${listNames(api).instanceList} listed ${listed.unreadable} item(s) without a readable ${API_FAMILIES[api].instanceParam}; they were skipped`,
+        retryable: false,
+      });
+    }
+    for (const instance of listed.instances) {
+      if (!byNumber.has(instance.instanceNo)) byNumber.set(instance.instanceNo, instance);
+    }
+  }
+  const instances = [...byNumber.values()];
+  return { instancesSeen: instances.length, matched: matchInstances(instances, request), errors };
+}
+
+/**
+ * Builds the plan. Rejects with an {@link NcpError} when an instance list cannot be read, and
  * with anything that is not an NcpError (shutdown, a bug) as is.
  */
 export async function planDiscovery(
-  call: ListCall,
+  calls: ListCalls,
   request: DiscoveryRequest,
   options: PlanOptions,
 ): Promise<DiscoveryPlan> {
-  const { api } = request;
-  const listed = await listAllInstances(call, api, {
-    regionCode: options.regionCode,
-    pageSize: options.pageSize,
-    instanceNos: request.instanceNos,
-  });
-  const errors: DiscoveryError[] = [];
-  if (listed.unreadable > 0) {
-    errors.push({
-      instanceNo: null,
-      kind: 'protocol',
-      code: 'UNREADABLE_INSTANCE',
-      message: `${listNames(api).instanceList} listed ${listed.unreadable} item(s) without a readable ${API_FAMILIES[api].instanceParam}; they were skipped`,
-      retryable: false,
-    });
-  }
-  const matched = matchInstances(listed.instances, request);
-  const instances: PlannedInstance[] = matched.map((instance) => ({
-    instanceNo: instance.instanceNo,
-    name: instance.name,
-    regionCode: options.regionCode ?? instance.regionCode ?? null,
-    backupsListed: null,
-    files: [],
-  }));
+  const { instancesSeen, matched, errors } = await listDiscoveryInstances(calls, request, options);
+  const instances = matched.map((instance) => plannedRow(instance, options.regionCode));
 
   let next = 0;
   const runner = async () => {
     while (next < matched.length) {
       const index = next++;
-      const found = await planInstance(call, request, options, matched[index]!, instances[index]!);
+      const instance = matched[index]!;
+      const found = await planInstance(
+        calls(instance.api),
+        request,
+        options,
+        instance,
+        instances[index]!,
+      );
       errors.push(...found);
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency, matched.length) }, runner));
   errors.sort((a, b) => (a.instanceNo ?? '').localeCompare(b.instanceNo ?? ''));
-  return { instancesSeen: listed.instances.length, instances, errors };
+  return { instancesSeen, instances, errors };
+}
+
+/** An instance's row of the plan, files still to be chosen. */
+export function plannedRow(
+  instance: ListedInstance,
+  regionCode: string | undefined,
+): PlannedInstance {
+  return {
+    api: instance.api,
+    instanceNo: instance.instanceNo,
+    name: instance.name,
+    regionCode: regionCode ?? instance.regionCode ?? null,
+    backupsListed: null,
+    files: [],
+  };
 }
 
 /** Lists one instance's backups and fills `row`; returns its problems. */
@@ -107,7 +168,7 @@ async function planInstance(
   instance: ListedInstance,
   row: PlannedInstance,
 ): Promise<DiscoveryError[]> {
-  const { api } = request;
+  const { api } = instance;
   const { instanceParam } = API_FAMILIES[api];
   const names = listNames(api);
   const listAction =
@@ -149,27 +210,33 @@ async function planInstance(
       );
       continue;
     }
-    const parsed = parseExportRequest({
-      api,
-      instanceNo: instance.instanceNo,
-      fileName: backup.fileName,
-      bucketName: request.bucketName,
-      backupTypeMode: request.backupTypeMode,
-      ...(row.regionCode ? { regionCode: row.regionCode } : {}),
-      meta: options.meta,
-    });
-    if (!parsed.ok) {
-      const why = parsed.issues.map(formatFieldIssue).join('; ');
-      problems.push(
-        problem(
-          'BAD_FILE_NAME',
-          `${listAction} lists a file the export contract refuses: ${why}`,
-          'invalid',
-        ),
-      );
-      continue;
-    }
-    row.files.push({ fileName: backup.fileName, backupTime: when, request: parsed.value });
+    const added = addFile(row, { fileName: backup.fileName, backupTime: when }, request, options);
+    if (added) problems.push(problem('BAD_FILE_NAME', `${listAction} ${added}`, 'invalid'));
   }
   return problems;
+}
+
+/**
+ * Adds the export of one file to `row`; returns why the export contract refuses it, if it does.
+ */
+export function addFile(
+  row: PlannedInstance,
+  file: { fileName: string; backupTime: string | null },
+  request: Pick<DiscoveryRequest, 'bucketName' | 'backupTypeMode'>,
+  options: Pick<PlanOptions, 'meta'>,
+): string | undefined {
+  const parsed = parseExportRequest({
+    api: row.api,
+    instanceNo: row.instanceNo,
+    fileName: file.fileName,
+    bucketName: request.bucketName,
+    backupTypeMode: request.backupTypeMode,
+    ...(row.regionCode ? { regionCode: row.regionCode } : {}),
+    meta: options.meta,
+  });
+  if (!parsed.ok) {
+    return `lists a file the export contract refuses: ${parsed.issues.map(formatFieldIssue).join('; ')}`;
+  }
+  row.files.push({ ...file, request: parsed.value });
+  return undefined;
 }

@@ -6,13 +6,16 @@
  * policy as an export attempt (EXPORT_MAX_ATTEMPTS tries, `ncp-jitter` backoff, Retry-After as a
  * floor). Exports are enqueued only once the whole plan is known, through the de-duplicating
  * producer, so a discovery handed back at shutdown or run again enqueues nothing twice.
+ *
+ * A fresh discovery (`fresh.ts`) runs as steps: each run of the job takes its instances one
+ * step further and, while any waits for its new manual backup, re-schedules the job
+ * DISCOVERY_FRESH_POLL_MS later instead of waiting in a worker slot.
  */
 
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { ApiFamily, ExportRequest } from '../../shared/contract.ts';
 import { formatFieldIssue } from '../../shared/contract.ts';
 import { DEFAULTS } from '../../shared/defaults.ts';
-import { delay } from '../../shared/delay.ts';
 import {
   type DiscoveredInstance,
   type DiscoveryError,
@@ -24,9 +27,10 @@ import { isRecord } from '../../shared/json.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { type CallOptions, NcpError, type NcpResponse } from '../../shared/ncp/index.ts';
 import { jobAttempt } from '../job-attempt.ts';
-import { asNcpError, type CallLimiter, callUnderLimit } from '../ncp-call.ts';
-import { isFinalAttempt, type RetryPolicy, retryDelay, wasInterrupted } from '../retry-policy.ts';
-import type { ListCall } from './ncp-lists.ts';
+import { asNcpError, type CallLimiter } from '../ncp-call.ts';
+import { type RetryPolicy, wasInterrupted } from '../retry-policy.ts';
+import { createCall, listCalls } from './calls.ts';
+import { type FreshSettings, stepFresh } from './fresh.ts';
 import { buildDiscoveryOutcome, type DiscoveryOutcomeStore } from './outcome.ts';
 import { type DiscoveryPlan, planDiscovery } from './plan.ts';
 
@@ -71,6 +75,8 @@ export interface DiscoveryDeps {
   shutdown: AbortSignal;
   /** Instances per page of the instance list. @defaultValue 100 */
   pageSize?: number;
+  /** Fresh backups (`discover --fresh`): where progress is kept, how long to wait and how often to look. */
+  fresh?: FreshSettings | undefined;
   /** Backup lists fetched at once per discovery. @defaultValue 4 */
   concurrency?: number;
   now?: () => number;
@@ -149,26 +155,20 @@ export function createDiscoveryProcessor(deps: DiscoveryDeps) {
     const request = parsed.value;
     const runLog = log.child({ api: request.api });
 
-    const listCall: ListCall = async (action, params) => {
-      const callLog = runLog.child({ action });
-      const send = (onSent: () => void) =>
-        deps.client.call(request.api, action, params, { signal: deps.shutdown, onSent });
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const response = await callUnderLimit({ ...deps, now }, send, callLog, 'ncp list call');
-          return response.body;
-        } catch (error) {
-          if (!(error instanceof NcpError)) throw error;
-          if (isFinalAttempt(error, attempt - 1, deps.retry.maxAttempts)) throw error;
-          await delay(retryDelay(deps.retry, attempt, error), deps.shutdown);
-        }
-      }
-    };
+    const calls = listCalls({ ...deps, now }, runLog);
+    const fresh = deps.fresh;
+    if (request.fresh && !fresh) {
+      const message = 'this worker cannot run fresh discoveries (no fresh backup settings)';
+      return failWith(
+        { instanceNo: null, kind: 'invalid', code: 'FRESH_UNSUPPORTED', message, retryable: false },
+        request,
+      );
+    }
 
     let plan: DiscoveryPlan;
     let results: EnqueuedExport[] | Set<string>;
     try {
-      plan = await planDiscovery(listCall, request, {
+      const options = {
         regionCode: request.regionCode ?? deps.defaultRegion,
         since: resolveSince(request.since, now()),
         pageSize: deps.pageSize ?? DEFAULTS.discoveryPageSize,
@@ -177,12 +177,27 @@ export function createDiscoveryProcessor(deps: DiscoveryDeps) {
           discovery: String(job.id),
           ...(request.schedule ? { schedule: request.schedule } : {}),
         },
-      });
+      };
+      if (request.fresh && fresh) {
+        const create = createCall({ ...deps, now }, runLog);
+        const stepDeps = { calls, create, settings: fresh, now };
+        const step = await stepFresh(stepDeps, String(job.id), request, options);
+        if (!step.done) {
+          // Wait for the new files without holding a worker slot: run again pollMs later.
+          runLog.info({ waiting: step.waiting }, 'waiting for new manual backups');
+          await job.moveToDelayed(now() + fresh.pollMs, token);
+          throw new DelayedError('waiting for new manual backups');
+        }
+        plan = step.plan;
+      } else {
+        plan = await planDiscovery(calls, request, options);
+      }
       const requests = plan.instances.flatMap((row) => row.files.map((file) => file.request));
       results = request.dryRun
         ? await deps.exporter.existing(requests.map((r) => deps.exporter.jobId(r)))
-        : await enqueueInChunks(deps.exporter, requests);
+        : await deps.exporter.enqueue(requests);
     } catch (error) {
+      if (error instanceof DelayedError) throw error;
       if (deps.shutdown.aborted && error === deps.shutdown.reason) {
         // Nothing is enqueued before the plan is whole: hand the job back, using no attempt.
         await job.moveToDelayed(now(), token);
@@ -195,28 +210,27 @@ export function createDiscoveryProcessor(deps: DiscoveryDeps) {
       throw error;
     }
 
-    return finish({
-      request,
-      dryRun: request.dryRun,
-      instancesSeen: plan.instancesSeen,
-      instances: withResults(plan, results, deps.exporter),
-      errors: plan.errors,
-      fatal: false,
-    });
+    // A fresh discovery's progress goes once its outcome is written (a failed one too: finish
+    // throws UnrecoverableError after writing), never before: a rerun must not create again.
+    const forgetProgress = async () => {
+      if (request.fresh) await fresh?.store.clear(String(job.id));
+    };
+    try {
+      const done = await finish({
+        request,
+        dryRun: request.dryRun,
+        instancesSeen: plan.instancesSeen,
+        instances: withResults(plan, results, deps.exporter),
+        errors: plan.errors,
+        fatal: false,
+      });
+      await forgetProgress();
+      return done;
+    } catch (error) {
+      if (error instanceof UnrecoverableError) await forgetProgress();
+      throw error;
+    }
   };
-}
-
-async function enqueueInChunks(
-  exporter: DiscoveryExporter,
-  requests: readonly ExportRequest[],
-): Promise<EnqueuedExport[]> {
-  const results: EnqueuedExport[] = [];
-  for (let start = 0; start < requests.length; start += DEFAULTS.discoveryEnqueueChunk) {
-    results.push(
-      ...(await exporter.enqueue(requests.slice(start, start + DEFAULTS.discoveryEnqueueChunk))),
-    );
-  }
-  return results;
 }
 
 /** The plan's rows with each file's job id and what became of it. */
@@ -228,6 +242,7 @@ function withResults(
   let index = 0;
   return plan.instances.map((row) => ({
     instanceNo: row.instanceNo,
+    api: row.api,
     name: row.name,
     regionCode: row.regionCode,
     backupsListed: row.backupsListed,

@@ -18,10 +18,10 @@ export function globToRegExp(glob: string): RegExp {
 }
 
 /** The instances left after `--instance` and `--name-filter`, in list order. */
-export function matchInstances(
-  instances: readonly ListedInstance[],
+export function matchInstances<T extends Pick<ListedInstance, 'instanceNo' | 'name'>>(
+  instances: readonly T[],
   filter: { instanceNos?: readonly string[] | undefined; nameFilter?: string | undefined },
-): ListedInstance[] {
+): T[] {
   const wanted = filter.instanceNos ? new Set(filter.instanceNos) : undefined;
   const name = filter.nameFilter === undefined ? undefined : globToRegExp(filter.nameFilter);
   return instances.filter(

@@ -13,6 +13,7 @@ import type { Logger } from '../../shared/logger.ts';
 import type { RedisClient } from '../../shared/redis.ts';
 import type { CallLimiter } from '../ncp-call.ts';
 import { sharedWorkerOptions } from '../worker-options.ts';
+import { redisFreshStore } from './fresh-store.ts';
 import type { DiscoveryOutcomeStore } from './outcome.ts';
 import {
   createDiscoveryProcessor,
@@ -79,6 +80,15 @@ export function startDiscoveryWorker(options: DiscoveryWorkerOptions): Discovery
       retryAfterMaxMs: config.retryAfterMaxMs,
     },
     shutdown: options.shutdown,
+    fresh: {
+      store: redisFreshStore(
+        options.connection,
+        redisConfig.prefix,
+        config.freshTimeoutMs + DEFAULTS.freshProgressSlackMs,
+      ),
+      timeoutMs: config.freshTimeoutMs,
+      pollMs: config.freshPollMs,
+    },
   });
 
   const worker = new Worker<unknown, DiscoveryResult>(

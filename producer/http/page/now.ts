@@ -21,13 +21,9 @@ export interface NowData {
   runs: DiscoveryOutcome[];
 }
 
-export async function readNow(
-  producer: ExportProducer,
-  discoveryQueue: Queue,
-  prefix: string,
-): Promise<NowData> {
+export async function readNow(producer: ExportProducer, discoveryQueue: Queue): Promise<NowData> {
   const [status, discovery, schedules, runs] = await Promise.all([
-    readStatus(producer, prefix),
+    readStatus(producer),
     discoveryQueue.getJobCounts(...DISCOVERY_STATES),
     listSchedules(discoveryQueue),
     producer.ledger.recentDiscoveryOutcomes(RECENT_RUNS),

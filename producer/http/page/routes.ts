@@ -78,7 +78,7 @@ export async function registerPage(app: FastifyInstance, options: PageOptions): 
       pages.get('/', async (request, reply) => {
         const query = request.query as Record<string, string | undefined>;
         const [now, groups] = await Promise.all([
-          readNow(producer, discoveryQueue, options.prefix),
+          readNow(producer, discoveryQueue),
           readFailureGroups(producer),
         ]);
         const coverage = await readCoverage(producer, namesFrom(now.runs), {

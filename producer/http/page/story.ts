@@ -1,10 +1,3 @@
-/**
- * One export's whole story at `/exports/:jobId`: where its job stands (state, attempts, last
- * error, times), its outcome record (NCP's answer, the error, landing where the record carries
- * one), every run of the same export (`<id>`, `<id>~r1`, ...) and a re-run when it failed for a
- * reason a later attempt can fix.
- */
-import type { Job } from 'bullmq';
 import { RETRYABLE_KINDS } from '../../../shared/contract.ts';
 import type { ExportProducer } from '../../producer.ts';
 import { type ExportJobView, readExportJob } from '../job-view.ts';
@@ -35,7 +28,7 @@ export async function readStory(
   const candidates = [first, ...Array.from({ length: MAX_RUNS }, (_, i) => `${first}~r${i + 1}`)];
   const [existing, record] = await Promise.all([
     producer.existingIds(candidates, { records: true }),
-    producer.queue.getJob(jobId) as Promise<Job | undefined>,
+    producer.exportJob(jobId),
   ]);
   const failedAttempts = (record?.stacktrace ?? []).map((stack) => stack.split('\n')[0] ?? '');
   return { job, runs: candidates.filter((id) => existing.has(id)), failedAttempts };

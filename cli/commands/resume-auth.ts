@@ -1,8 +1,5 @@
-import { writeLine } from '../../cli/context.ts';
-import type { Register } from '../../cli/main.ts';
-import { loadRedisConfig } from '../../shared/config.ts';
-import { clearAuthPause, limiterKeys, readThrottleState } from '../../shared/limiter-keys.ts';
-import { withProducer } from './common.ts';
+import { type Register, writeLine } from '../context.ts';
+import { withProducer } from '../lib/common.ts';
 
 /**
  * `resume-auth`: lifts the pause that repeated NCP auth errors put on every worker. Workers
@@ -14,10 +11,9 @@ export const registerResumeAuth: Register = (program, io) => {
     .command('resume-auth')
     .description('lift the pause that repeated NCP auth errors put on every worker')
     .action(async () => {
-      const keys = limiterKeys(loadRedisConfig(io.env).prefix);
       await withProducer(io, async (producer) => {
-        const { authPause } = await readThrottleState(producer.redis, keys);
-        if (!(await clearAuthPause(producer.redis, keys)) || !authPause) {
+        const authPause = await producer.resumeAuth();
+        if (!authPause) {
           writeLine(io.stdout, 'no auth pause in force');
           return;
         }

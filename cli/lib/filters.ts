@@ -1,6 +1,7 @@
 /** Parsing of the flags commands share: filters of `results` and `retry`, numbers, choices. */
-import { CliError, EXIT } from '../../cli/context.ts';
+
 import { ERROR_KINDS, type ErrorKind } from '../../shared/contract.ts';
+import { CliError, EXIT } from '../context.ts';
 
 export function parseSince(text: string | undefined): Date | undefined {
   if (text === undefined) return undefined;

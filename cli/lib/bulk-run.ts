@@ -8,16 +8,25 @@
  * queued are skipped as duplicates.
  */
 import type { SingleBar } from 'cli-progress';
-import { CliError, type CliIo, EXIT, writeLine } from '../../cli/context.ts';
+import { BulkFileError } from '../../producer/bulk/errors.ts';
+import type { BulkFormat } from '../../producer/bulk/format.ts';
+import { boundHeapGrowth } from '../../producer/bulk/heap-bounds.ts';
+import { readBulk } from '../../producer/bulk/read.ts';
+import { openBulkSource } from '../../producer/bulk/source.ts';
+import type { ExportProducer } from '../../producer/producer.ts';
 import type { ExportRequest } from '../../shared/contract.ts';
-import { BulkFileError } from '../bulk/errors.ts';
-import type { BulkFormat } from '../bulk/format.ts';
-import { boundHeapGrowth } from '../bulk/heap-bounds.ts';
-import { readBulk } from '../bulk/read.ts';
-import { openBulkSource } from '../bulk/source.ts';
-import type { ExportProducer } from '../producer.ts';
-import type { BulkFlags } from './bulk.ts';
+import { CliError, type CliIo, EXIT, writeLine } from '../context.ts';
 import { withProducer } from './common.ts';
+
+/** The options of `bulk`, as commander hands them over. */
+export interface BulkFlags {
+  format?: string;
+  skipInvalid?: boolean;
+  dryRun?: boolean;
+  force?: boolean;
+  chunk: string;
+  json?: boolean;
+}
 
 export interface BulkSummary {
   read: number;
@@ -86,6 +95,7 @@ export async function runBulk(io: CliIo, job: BulkJob): Promise<number> {
           enqueueRows(producer, source.open(), job, summary, progress, io, interrupt.signal),
         () =>
           `${enqueuedSoFar(summary)}${progress.inFlight ? `, and the ${progress.inFlight} being sent may have been too` : ''}; ${rerunIsSafe(flags)}`,
+        { traced: true },
       );
     }
     report(io, summary, flags, refuse);
@@ -151,7 +161,7 @@ async function enqueueRows(
   let chunk: ExportRequest[] = [];
   const flush = async (requests: ExportRequest[]) => {
     progress.inFlight = requests.length;
-    const results = await producer.enqueueValid(requests, { force });
+    const results = await producer.enqueueValid(requests, { force, batch: job.chunk });
     progress.inFlight = 0;
     for (const result of results) {
       if (result.rerunOf) summary.reruns++;

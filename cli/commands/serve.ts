@@ -4,9 +4,7 @@
  * loopback.
  */
 import type { FastifyInstance } from 'fastify';
-import { CliError, type CliIo, EXIT } from '../../cli/context.ts';
-import type { Register } from '../../cli/main.ts';
-import { packageVersion } from '../../cli/version.ts';
+import { ExportProducer } from '../../producer/producer.ts';
 import {
   type HttpConfig,
   loadExportRegion,
@@ -17,8 +15,11 @@ import {
   loadReportConfig,
 } from '../../shared/config.ts';
 import { describeRedis } from '../../shared/redis.ts';
+import { stopTracing } from '../../shared/tracing.ts';
 import { isLoopback } from '../../shared/urls.ts';
-import { ExportProducer } from '../producer.ts';
+import { CliError, type CliIo, EXIT, type Register } from '../context.ts';
+import { startProducerTracing } from '../lib/common.ts';
+import { packageVersion } from '../version.ts';
 
 export const registerServe: Register = (program, io, setExitCode) => {
   program
@@ -64,9 +65,10 @@ export async function startService(io: CliIo, options: { auth: boolean }): Promi
   const report = loadReportConfig(io.env);
   checkAuth(http, options.auth);
   // The HTTP stack (Fastify, bull-board) is loaded by `serve` only: other commands start faster.
-  const [{ createLogger }, { buildHttpApp }] = await Promise.all([
+  const [{ createLogger }, { buildHttpApp }, tracing] = await Promise.all([
     import('../../shared/logger.ts'),
-    import('../http/app.ts'),
+    import('../../producer/http/app.ts'),
+    startProducerTracing(io),
   ]);
   const logger = createLogger(loadLogConfig(io.env), 'ncp-cache-export-serve', io.stdout);
   const producer = await ExportProducer.connect({
@@ -105,6 +107,7 @@ export async function startService(io: CliIo, options: { auth: boolean }): Promi
       closing ??= (async () => {
         await app.close();
         await producer.close();
+        if (tracing) await stopTracing();
         logger.info('stopped');
         logger.flush();
       })();

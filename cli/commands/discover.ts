@@ -3,23 +3,28 @@
  * prints what it found and enqueued. The listing runs in a worker so that its NCP calls share
  * the global rate limit; with no worker running, the command says so instead of waiting.
  */
-import { CliError, EXIT, writeLine } from '../../cli/context.ts';
-import type { Register } from '../../cli/main.ts';
+
+import {
+  enqueueDiscovery,
+  openDiscoveryQueue,
+  waitForDiscovery,
+} from '../../producer/discovery.ts';
 import { loadJobPolicy } from '../../shared/config.ts';
+import { DEFAULTS } from '../../shared/defaults.ts';
 import type { DiscoveryOutcome } from '../../shared/discovery-contract.ts';
-import { enqueueDiscovery, openDiscoveryQueue, waitForDiscovery } from '../discovery.ts';
-import { withProducer } from './common.ts';
+import { CliError, EXIT, type Register, writeLine } from '../context.ts';
+import { withProducer } from '../lib/common.ts';
 import {
   addDiscoverOptions,
   type DiscoverFlags,
   discoveryRequestFrom,
-} from './discover-options.ts';
-import { renderDiscovery } from './discovery-table.ts';
+} from '../lib/discover-options.ts';
+import { renderDiscovery } from '../lib/discovery-table.ts';
 
 interface DiscoverCommandFlags extends DiscoverFlags {
   json?: boolean;
   wait: boolean;
-  timeout: string;
+  timeout?: string;
 }
 
 export const registerDiscover: Register = (program, io, setExitCode) => {
@@ -31,15 +36,18 @@ export const registerDiscover: Register = (program, io, setExitCode) => {
   addDiscoverOptions(command)
     .option('--json', 'print the discovery outcome as JSON')
     .option('--no-wait', 'enqueue the discovery, print its job id, and return')
-    .option('--timeout <seconds>', 'how long to wait for the outcome', '600')
+    .option(
+      '--timeout <seconds>',
+      'how long to wait for the outcome (default 600; 3600 with --fresh)',
+    )
     .action(async (flags: DiscoverCommandFlags) => {
       const request = discoveryRequestFrom(flags, io.env);
-      const timeoutMs = Number(flags.timeout) * 1000;
+      const timeout =
+        flags.timeout ??
+        String(flags.fresh ? DEFAULTS.discoverFreshWaitSeconds : DEFAULTS.discoverWaitSeconds);
+      const timeoutMs = Number(timeout) * 1000;
       if (!(timeoutMs > 0)) {
-        throw new CliError(
-          `--timeout: "${flags.timeout}" is not a number of seconds`,
-          EXIT.badInput,
-        );
+        throw new CliError(`--timeout: "${timeout}" is not a number of seconds`, EXIT.badInput);
       }
       const policy = loadJobPolicy(io.env);
       await withProducer(io, async (producer) => {
@@ -73,7 +81,7 @@ export const registerDiscover: Register = (program, io, setExitCode) => {
           } finally {
             (io.signals ?? process).off('SIGINT', onSignal);
           }
-          if (!('jobId' in result)) throw new CliError(explain(jobId, result, flags.timeout));
+          if (!('jobId' in result)) throw new CliError(explain(jobId, result, timeout));
           if (flags.json) writeLine(io.stdout, JSON.stringify(result));
           else io.stdout.write(renderDiscovery(result));
           setExitCode(exitCodeOf(result));

@@ -1,7 +1,6 @@
-import { writeLine } from '../../cli/context.ts';
-import type { Register } from '../../cli/main.ts';
 import { ContractError } from '../../shared/contract.ts';
-import { withProducer } from './common.ts';
+import { type Register, writeLine } from '../context.ts';
+import { withProducer } from '../lib/common.ts';
 
 interface EnqueueFlags {
   api: string;
@@ -45,6 +44,7 @@ export const registerEnqueue: Register = (program, io) => {
           flags.force
             ? 'the export may or may not have been enqueued: check `status` before enqueueing it again with --force'
             : 'the export may or may not have been enqueued; enqueueing it again is safe: if it was, it is reported as a duplicate',
+        { traced: true },
       );
       if (!result) return;
       if (flags.json) {

@@ -1,8 +1,7 @@
-import { CliError, EXIT, writeLine } from '../../cli/context.ts';
-import type { Register } from '../../cli/main.ts';
-import { planRetries } from '../retry.ts';
-import { withProducer } from './common.ts';
-import { parseKinds, parseSince } from './filters.ts';
+import { planRetries } from '../../producer/retry.ts';
+import { CliError, EXIT, type Register, writeLine } from '../context.ts';
+import { withProducer } from '../lib/common.ts';
+import { parseKinds, parseSince } from '../lib/filters.ts';
 
 interface RetryFlags {
   all?: boolean;
@@ -69,6 +68,7 @@ export const registerRetry: Register = (program, io) => {
         },
         () =>
           're-runs may or may not have been enqueued; running retry again is safe: a failure already re-run is skipped',
+        { traced: true },
       );
     });
 };

@@ -1,7 +1,7 @@
-import type { Register } from '../../cli/main.ts';
-import { withReadOnlyProducer } from './common.ts';
-import { parseChoice, parseKinds, parseSince } from './filters.ts';
-import { createOutcomeWriter, OUTCOME_FORMATS } from './outcome-format.ts';
+import type { Register } from '../context.ts';
+import { withReadOnlyProducer } from '../lib/common.ts';
+import { parseChoice, parseKinds, parseSince } from '../lib/filters.ts';
+import { createOutcomeWriter, OUTCOME_FORMATS } from '../lib/outcome-format.ts';
 
 interface ResultsFlags {
   status?: string;

@@ -1,6 +1,6 @@
 /** Renders report rows as an aligned table, JSON, CSV or a Markdown table, one row at a time. */
-import { csvCell } from '../cli/outcome-format.ts';
-import { formatAge, type ReportRow } from './rows.ts';
+import { formatAge, type ReportRow } from '../../producer/report/rows.ts';
+import { csvCell } from './outcome-format.ts';
 
 export type ReportFormat = 'table' | 'json' | 'csv' | 'md';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['table', 'json', 'csv', 'md'];

@@ -3,19 +3,23 @@
  * job schedulers, run by whichever worker takes each tick (once per tick).
  */
 import { Command } from 'commander';
-import { CliError, EXIT, writeLine } from '../../cli/context.ts';
-import type { Register } from '../../cli/main.ts';
+import { openDiscoveryQueue, readDiscoveryOutcomes } from '../../producer/discovery.ts';
+import {
+  listSchedules,
+  removeSchedule,
+  ScheduleError,
+  upsertSchedule,
+} from '../../producer/schedules.ts';
 import { loadJobPolicy } from '../../shared/config.ts';
-import { openDiscoveryQueue, readDiscoveryOutcomes } from '../discovery.ts';
-import { listSchedules, removeSchedule, ScheduleError, upsertSchedule } from '../schedules.ts';
-import { withProducer } from './common.ts';
+import { CliError, EXIT, type Register, writeLine } from '../context.ts';
+import { withProducer } from '../lib/common.ts';
 import {
   addDiscoverOptions,
   type DiscoverFlags,
   discoverArgs,
   discoveryRequestFrom,
-} from './discover-options.ts';
-import { summary, table } from './discovery-table.ts';
+} from '../lib/discover-options.ts';
+import { summary, table } from '../lib/discovery-table.ts';
 
 interface AddFlags {
   cron: string;

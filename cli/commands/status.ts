@@ -1,12 +1,11 @@
-import { type CliIo, writeLine } from '../../cli/context.ts';
-import type { Register } from '../../cli/main.ts';
+import type { ExportProducer } from '../../producer/producer.ts';
+import { pending, readStatus, type StatusSnapshot } from '../../producer/status.ts';
 import { loadRedisConfig } from '../../shared/config.ts';
 import { delay } from '../../shared/delay.ts';
 import { describeRedis } from '../../shared/redis.ts';
-import type { ExportProducer } from '../producer.ts';
-import { pending, readStatus, type StatusSnapshot } from '../status.ts';
-import { isRedisUnreachable, withReadOnlyProducer } from './common.ts';
-import { parseInteger } from './filters.ts';
+import { type CliIo, type Register, writeLine } from '../context.ts';
+import { isRedisUnreachable, withReadOnlyProducer } from '../lib/common.ts';
+import { parseInteger } from '../lib/filters.ts';
 
 interface StatusFlags {
   json?: boolean;
@@ -23,7 +22,6 @@ export const registerStatus: Register = (program, io) => {
     .option('--interval <ms>', 'refresh interval for --watch, 100 to 3600000', '1000')
     .action(async (flags: StatusFlags) => {
       const intervalMs = parseInteger('--interval', flags.interval, 100, 3_600_000);
-      const prefix = loadRedisConfig(io.env).prefix;
       await withReadOnlyProducer(io, async (producer) => {
         const signals = io.signals ?? process;
         const stop = new AbortController();
@@ -32,7 +30,7 @@ export const registerStatus: Register = (program, io) => {
         try {
           let first: StatusSnapshot | undefined;
           for (;;) {
-            const snapshot = await readSnapshot(io, producer, prefix, flags.watch ?? false);
+            const snapshot = await readSnapshot(io, producer, flags.watch ?? false);
             if (snapshot) {
               first ??= snapshot;
               if (flags.json) writeLine(io.stdout, JSON.stringify(snapshot));
@@ -60,11 +58,10 @@ export const registerStatus: Register = (program, io) => {
 async function readSnapshot(
   io: CliIo,
   producer: ExportProducer,
-  prefix: string,
   watch: boolean,
 ): Promise<StatusSnapshot | undefined> {
   try {
-    return await readStatus(producer, prefix);
+    return await readStatus(producer);
   } catch (error) {
     if (!watch || !isRedisUnreachable(error, producer)) throw error;
     writeLine(

@@ -2,19 +2,11 @@
  * `bulk FILE`: the command's options. The work (two streaming passes over the file, see
  * bulk-run.ts) is loaded when the command runs, so other commands never load the file readers.
  */
-import { CliError, EXIT } from '../../cli/context.ts';
-import type { Register } from '../../cli/main.ts';
-import { type BulkFormat, BulkFormatError, detectFormat } from '../bulk/format.ts';
-import { parseInteger } from './filters.ts';
 
-export interface BulkFlags {
-  format?: string;
-  skipInvalid?: boolean;
-  dryRun?: boolean;
-  force?: boolean;
-  chunk: string;
-  json?: boolean;
-}
+import { type BulkFormat, BulkFormatError, detectFormat } from '../../producer/bulk/format.ts';
+import { CliError, EXIT, type Register } from '../context.ts';
+import type { BulkFlags } from '../lib/bulk-run.ts';
+import { parseInteger } from '../lib/filters.ts';
 
 export const registerBulk: Register = (program, io, setExitCode) => {
   program
@@ -36,7 +28,7 @@ export const registerBulk: Register = (program, io, setExitCode) => {
         throw error;
       }
       const chunk = parseInteger('--chunk', flags.chunk, 1, 10_000);
-      const { runBulk } = await import('./bulk-run.ts');
+      const { runBulk } = await import('../lib/bulk-run.ts');
       setExitCode(await runBulk(io, { file, format, chunk, flags }));
     });
 };

@@ -1,11 +1,10 @@
-import { CliError, EXIT, writeLine } from '../../cli/context.ts';
-import type { Register } from '../../cli/main.ts';
+import { reportRows } from '../../producer/report/rows.ts';
 import { loadReportConfig, parseDurationMs } from '../../shared/config.ts';
 import { SUMMARY_DAYS } from '../../shared/ledger/index.ts';
-import { createReportWriter, REPORT_FORMATS } from '../report/format.ts';
-import { reportRows } from '../report/rows.ts';
-import { withProducer, withReadOnlyProducer } from './common.ts';
-import { parseChoice } from './filters.ts';
+import { CliError, EXIT, type Register, writeLine } from '../context.ts';
+import { withProducer, withReadOnlyProducer } from '../lib/common.ts';
+import { parseChoice } from '../lib/filters.ts';
+import { createReportWriter, REPORT_FORMATS } from '../lib/report-format.ts';
 
 interface ReportFlags {
   stale?: string;
@@ -62,8 +61,7 @@ export const registerReport: Register = (program, io, setExitCode) => {
           writeLine(io.stderr, `summaries rebuilt from ${read} outcome record(s)`);
         }
         // Ages are measured on Redis' clock, the one every record's host shares.
-        const [seconds, micros] = await producer.redis.time();
-        const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+        const now = await producer.now();
         const writer = createReportWriter(format, io.stdout);
         let stale = 0;
         for await (const row of reportRows(producer.ledger, {
