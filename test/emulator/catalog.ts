@@ -2,7 +2,7 @@
  * Look-ups over a checked seed: keys, regions, buckets and instances; and the manual backups
  * created while the emulator runs, which join their instance's backups once they appear.
  */
-import type { ApiFamily } from '../../shared/contract.ts';
+import type { ApiFamily } from './families.ts';
 import type { Seed, SeedBackup, SeedInstance } from './seed.ts';
 
 /** A manual backup being made: it appears at `appearAt`, or is dropped then if `never`. */

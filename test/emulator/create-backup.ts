@@ -5,7 +5,7 @@
  * `manualBackupNeverRate` fault). A second create while one is being made answers the
  * stand-in service error `1007014` (NCP publishes no code for "operation in progress").
  */
-import { API_FAMILIES, type ApiFamily } from '../../shared/contract.ts';
+import { type ApiFamily, NCP_FAMILIES } from './families.ts';
 import { familyNoun } from './list-instances.ts';
 import type { Action, ActionContext, ActionResult } from './routes.ts';
 import { quote, serviceError } from './service-errors.ts';
@@ -17,14 +17,14 @@ export function createManualBackupAction(api: ApiFamily): Action {
     name,
     responseRoot: `${name}Response`,
     apis: [api],
-    params: () => ({ required: [API_FAMILIES[api].instanceParam], optional: ['regionCode'] }),
+    params: () => ({ required: [NCP_FAMILIES[api].instanceParam], optional: ['regionCode'] }),
     handle: createBackup,
   };
 }
 
 function createBackup(ctx: ActionContext): ActionResult {
   const { api, params, catalog, requestId } = ctx;
-  const instanceParam = API_FAMILIES[api].instanceParam;
+  const instanceParam = NCP_FAMILIES[api].instanceParam;
   const instanceNo = params.get(instanceParam)!;
   const regionCode = params.get('regionCode') || catalog.defaultRegion;
   if (!catalog.hasRegion(regionCode)) {

@@ -2,7 +2,7 @@
  * `exportBackupToObjectStorage` of both families: checks the instance, the backup and the
  * bucket against the seed, and on success hands back the export to record.
  */
-import { API_FAMILIES, type ApiFamily } from '../../shared/contract.ts';
+import { type ApiFamily, NCP_FAMILIES } from './families.ts';
 import type { Action, ActionContext, ActionResult } from './routes.ts';
 import { quote, serviceError } from './service-errors.ts';
 
@@ -14,14 +14,14 @@ export const exportBackupAction: Action = {
   responseRoot: 'exportBackupToObjectStorageResponse',
   apis: ['vredis', 'vcache'],
   params: (api: ApiFamily) => ({
-    required: ['fileName', 'bucketName', API_FAMILIES[api].instanceParam, 'backupTypeMode'],
+    required: ['fileName', 'bucketName', NCP_FAMILIES[api].instanceParam, 'backupTypeMode'],
     optional: ['regionCode'],
   }),
   handle: exportBackup,
 };
 
 function exportBackup({ api, params, catalog, requestId }: ActionContext): ActionResult {
-  const instanceParam = API_FAMILIES[api].instanceParam;
+  const instanceParam = NCP_FAMILIES[api].instanceParam;
   const instanceNo = params.get(instanceParam)!;
   const fileName = params.get('fileName')!;
   const bucketName = params.get('bucketName')!;

@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Catalog } from './catalog.ts';
 import type { RuntimeSettings } from './config.ts';
-import { delay } from './delay.ts';
 import type { FaultPlan } from './faults.ts';
 import { checkParams, MAX_BODY_BYTES, type ParamList, readParams } from './params.ts';
 import type { Recorder } from './recorder.ts';
@@ -24,6 +23,7 @@ import { findRoute } from './routes.ts';
 import { quote, serviceError } from './service-errors.ts';
 import { authenticate } from './signature.ts';
 import type { AcceptedExport, RetryAfterMode } from './types.ts';
+import { waitUnlessAborted } from './wait-unless-aborted.ts';
 
 /** What the gateway works with; `settings()` is read once per request, on arrival. */
 export interface GatewayContext {
@@ -48,7 +48,7 @@ export async function handleApiRequest(
   const signal = requestSignal(res, ctx.lifetime);
   if (settings.jitterMs > 0) {
     // Transit: the request reaches the gateway a random while after it was sent.
-    if (!(await delay(Math.random() * settings.jitterMs, signal))) return;
+    if (!(await waitUnlessAborted(Math.random() * settings.jitterMs, signal))) return;
     settings = ctx.settings();
   }
   const arrival = performance.now();
@@ -126,10 +126,10 @@ export async function handleApiRequest(
     case 'malformed':
       return reply(renderMalformed(format.format, action.responseRoot, requestId));
     case 'reset':
-      if (await delay(settings.latencyMs, signal)) req.socket.resetAndDestroy();
+      if (await waitUnlessAborted(settings.latencyMs, signal)) req.socket.resetAndDestroy();
       return;
     case 'slow':
-      if (!(await delay(ctx.faults.slowMs, signal))) {
+      if (!(await waitUnlessAborted(ctx.faults.slowMs, signal))) {
         res.destroy();
         return;
       }
@@ -213,7 +213,7 @@ async function send(
   settings: RuntimeSettings,
   signal: AbortSignal,
 ): Promise<void> {
-  if (!(await delay(settings.latencyMs, signal)) || res.destroyed) {
+  if (!(await waitUnlessAborted(settings.latencyMs, signal)) || res.destroyed) {
     res.destroy();
     return;
   }

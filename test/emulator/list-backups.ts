@@ -9,7 +9,7 @@
  * (`2024-07-02T03:00:00+0900`). The vcache lists leave `fileName` out when the seed says
  * `vcacheFileNames: false` (NCP's docs do not list it for them).
  */
-import { API_FAMILIES, type ApiFamily } from '../../shared/contract.ts';
+import { type ApiFamily, NCP_FAMILIES } from './families.ts';
 import { familyNoun } from './list-instances.ts';
 import type { Action, ActionContext, ActionResult } from './routes.ts';
 import { quote, serviceError } from './service-errors.ts';
@@ -24,14 +24,14 @@ export function backupDetailListAction(api: ApiFamily, manual: boolean): Action 
     name,
     responseRoot: `${name}Response`,
     apis: [api],
-    params: () => ({ required: [API_FAMILIES[api].instanceParam], optional: ['regionCode'] }),
+    params: () => ({ required: [NCP_FAMILIES[api].instanceParam], optional: ['regionCode'] }),
     handle: (ctx) => listBackups(ctx, noun, manual ? 'MANUAL' : 'SYSTEM'),
   };
 }
 
 function listBackups(ctx: ActionContext, noun: string, type: 'SYSTEM' | 'MANUAL'): ActionResult {
   const { api, params, catalog, requestId } = ctx;
-  const instanceParam = API_FAMILIES[api].instanceParam;
+  const instanceParam = NCP_FAMILIES[api].instanceParam;
   const instanceNo = params.get(instanceParam)!;
   const regionCode = params.get('regionCode') || catalog.defaultRegion;
   if (!catalog.hasRegion(regionCode)) {

@@ -10,7 +10,7 @@
  * requestId, returnCode, returnMessage }`; vcache items also carry `cloudCacheDbmsCode`
  * (`Redis` | `Valkey`). A vredis instance seeded `listedByVcache` is in both families' lists.
  */
-import type { ApiFamily } from '../../shared/contract.ts';
+import type { ApiFamily } from './families.ts';
 import type { Action, ActionContext, ActionResult } from './routes.ts';
 import { quote, serviceError } from './service-errors.ts';
 

@@ -6,7 +6,7 @@
  * be sent as `%2B`; a client that percent-encodes every reserved character is safe.
  */
 import type { IncomingMessage } from 'node:http';
-import { API_FAMILIES, type ApiFamily } from '../../shared/contract.ts';
+import { type ApiFamily, NCP_FAMILIES } from './families.ts';
 import type { ServiceError } from './responses.ts';
 import { quote, serviceError } from './service-errors.ts';
 
@@ -110,8 +110,8 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too-large' | 'aborted
 }
 
 function unknownParameter(name: string, api: ApiFamily): ServiceError {
-  const own = API_FAMILIES[api];
-  const otherFamily = Object.values(API_FAMILIES).some(
+  const own = NCP_FAMILIES[api];
+  const otherFamily = Object.values(NCP_FAMILIES).some(
     (family) => family.instanceParam === name && family !== own,
   );
   const hint = otherFamily

@@ -2,10 +2,11 @@
  * The API routes: every action under the base path of every API family. Adding an action
  * (e.g. `getCloudRedisInstanceList`) means writing one more {@link Action} and listing it.
  */
-import { API_FAMILIES, type ApiFamily } from '../../shared/contract.ts';
+
 import type { Catalog } from './catalog.ts';
 import { createManualBackupAction } from './create-backup.ts';
 import { exportBackupAction } from './export-backup.ts';
+import { type ApiFamily, NCP_FAMILIES } from './families.ts';
 import { backupDetailListAction } from './list-backups.ts';
 import { instanceListAction } from './list-instances.ts';
 import type { ParamSpec } from './params.ts';
@@ -65,7 +66,7 @@ const ACTIONS: readonly Action[] = [
 
 const ROUTES = new Map<string, Route>(
   ACTIONS.flatMap((action) =>
-    action.apis.map((api) => [`${API_FAMILIES[api].basePath}/${action.name}`, { api, action }]),
+    action.apis.map((api) => [`${NCP_FAMILIES[api].basePath}/${action.name}`, { api, action }]),
   ),
 );
 

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { ApiFamily } from '../../shared/contract.ts';
+import type { ApiFamily } from './families.ts';
 
 /** One backup file of an instance, as NCP's backup detail lists describe it. */
 export interface SeedBackup {

@@ -2,7 +2,7 @@
  * Public types of the NCP API gateway emulator: its options, its handle and what it records.
  */
 
-import type { ApiFamily } from '../../shared/contract.ts';
+import type { ApiFamily } from './families.ts';
 import type { GatewayModel } from './gateway-models.ts';
 import type { LandingSettings, ObjectStorage } from './object-storage/server.ts';
 import type { Seed } from './seed.ts';

@@ -29,6 +29,15 @@ export function requestsFromSeed(seed: Seed, bucketName = seed.buckets[0]!): Exp
   );
 }
 
+/** A vredis export request of `fileName` into `bucketName` for instance `instanceNo`. */
+export function vredisRequest(
+  instanceNo: string,
+  fileName: string,
+  bucketName: string,
+): ExportRequestInput {
+  return { api: 'vredis', instanceNo, fileName, bucketName };
+}
+
 export interface Pipeline {
   producer: ExportProducer;
   prefix: string;
@@ -41,10 +50,17 @@ export interface Pipeline {
   cleanup(): Promise<void>;
 }
 
+export interface PipelineOptions {
+  /** @defaultValue 8 */
+  maxAttempts?: number;
+  /** Another Redis than the test Redis (e.g. a private one to restart). */
+  redisUrl?: string;
+}
+
 export async function openPipeline(
   label: string,
   emulator: Pick<Emulator, 'url'>,
-  options: { maxAttempts?: number; redisUrl?: string } = {},
+  options: PipelineOptions = {},
 ): Promise<Pipeline> {
   const redis = testRedisConfig(label);
   if (options.redisUrl) redis.url = options.redisUrl;

@@ -17,15 +17,11 @@ import {
 } from '../../shared/config.ts';
 import { limiterKeys } from '../../shared/limiter-keys.ts';
 import { type ExportWorker, startExportWorker } from '../../worker/export-worker.ts';
-import {
-  DEFAULT_CREDENTIALS,
-  type Emulator,
-  generateSeed,
-  startEmulator,
-} from '../emulator/index.ts';
+import { DEFAULT_CREDENTIALS, type Emulator, generateSeed } from '../emulator/index.ts';
 import { runCli } from '../helpers/cli.ts';
+import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulator-pipeline.ts';
 import { call, startTestService } from '../helpers/http-service.ts';
-import { openPipeline, type Pipeline, requestsFromSeed } from '../helpers/pipeline.ts';
+import { type Pipeline, requestsFromSeed } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
 
 const seed = generateSeed({ instances: 30, systemBackups: 1 });
@@ -33,21 +29,21 @@ const requests = requestsFromSeed(seed);
 const WRONG = 'not-the-secret-key';
 
 describe('auth circuit breaker', () => {
+  let setup: EmulatorPipeline;
   let emulator: Emulator;
   let pipeline: Pipeline;
   const workers: ExportWorker[] = [];
   let logged = '';
 
   beforeEach(async () => {
-    emulator = await startEmulator({ seed });
-    pipeline = await openPipeline('authpause', emulator);
+    setup = await startEmulatorPipeline('authpause', { seed });
+    ({ emulator, pipeline } = setup);
     logged = '';
   });
 
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((worker) => worker.close()));
-    await pipeline.cleanup();
-    await emulator.close();
+    await setup?.close();
   });
 
   function worker(extra: Record<string, string>): ExportWorker {

@@ -13,10 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportWorker } from '../../worker/export-worker.ts';
-import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
+import { type Emulator, generateSeed } from '../emulator/index.ts';
 import { runCli } from '../helpers/cli.ts';
+import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulator-pipeline.ts';
 import { call, startTestService, type TestService } from '../helpers/http-service.ts';
-import { openPipeline, type Pipeline, startInProcessWorker } from '../helpers/pipeline.ts';
+import { type Pipeline, startInProcessWorker } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -51,6 +52,7 @@ describe.runIf(!haveChromium && inCi)('Chromium in CI', () => {
 });
 
 describe.runIf(haveChromium)('the page in Chromium', () => {
+  let setup: EmulatorPipeline;
   let emulator: Emulator;
   let pipeline: Pipeline;
   let service: TestService;
@@ -67,9 +69,9 @@ describe.runIf(haveChromium)('the page in Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    emulator = await startEmulator({ seed });
-    pipeline = await openPipeline('browser', emulator, { maxAttempts: 1 });
-    const env = { REDIS_URL: pipeline.redisUrl, QUEUE_PREFIX: pipeline.prefix, NCP_REGION: 'KR' };
+    setup = await startEmulatorPipeline('browser', { seed }, { maxAttempts: 1 });
+    ({ emulator, pipeline } = setup);
+    const env = setup.env;
     service = await startTestService({
       ...env,
       API_TOKEN: TOKEN,
@@ -118,8 +120,7 @@ describe.runIf(haveChromium)('the page in Chromium', () => {
     await browser?.close();
     await worker?.close();
     await service?.close();
-    await pipeline?.cleanup();
-    await emulator?.close();
+    await setup?.close();
   });
 
   it('signs in, shows the failure, retries it, and the re-run succeeds', async () => {

@@ -13,23 +13,24 @@ import requestSchema from 'ncp-cache-export/schema/export-request.schema.json' w
 import outcomeSchema from 'ncp-cache-export/schema/outcome.schema.json' with { type: 'json' };
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportWorker } from '../../worker/export-worker.ts';
-import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
-import { openPipeline, type Pipeline, startInProcessWorker } from '../helpers/pipeline.ts';
+import { generateSeed } from '../emulator/index.ts';
+import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulator-pipeline.ts';
+import { type Pipeline, startInProcessWorker } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
 
 const seed = generateSeed({ instances: 1, systemBackups: 1, apis: ['vcache'] });
 const instance = seed.instances[0]!;
 
 describe('enqueueing with plain BullMQ and the JSON Schema', () => {
-  let emulator: Emulator;
+  let setup: EmulatorPipeline;
   let pipeline: Pipeline;
   let worker: ExportWorker;
   let queue: Queue;
   let results: Queue;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ seed });
-    pipeline = await openPipeline('bullmq', emulator);
+    setup = await startEmulatorPipeline('bullmq', { seed });
+    ({ pipeline } = setup);
     const connection = { url: pipeline.redisUrl };
     queue = new Queue('cache-export', { connection, prefix: pipeline.prefix });
     results = new Queue('cache-export-results', { connection, prefix: pipeline.prefix });
@@ -39,8 +40,7 @@ describe('enqueueing with plain BullMQ and the JSON Schema', () => {
   afterAll(async () => {
     await Promise.all([queue?.close(), results?.close()]);
     await worker?.close();
-    await pipeline?.cleanup();
-    await emulator?.close();
+    await setup?.close();
   });
 
   it('runs the export and writes an outcome that matches the outcome schema', async () => {

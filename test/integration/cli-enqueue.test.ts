@@ -150,39 +150,28 @@ describe('enqueue and bulk commands', () => {
     expect(rerun.stdout).toBe('read 2, added 0, re-runs 1, duplicates 1, invalid 0\n');
     expect(await queue.getJob('vredis~KR~2001~SYSTEM~20240701~cache-backup~r1')).toBeDefined();
     // The new run is queued: enqueueing again is a duplicate of it, not another run.
-    const again = await runCli(
-      [
-        'enqueue',
-        '--api',
-        'vredis',
-        '--instance',
-        '2001',
-        '--file',
-        '20240701',
-        '--bucket',
-        'cache-backup',
-      ],
-      env,
-    );
+    const enqueue2001 = (...extra: string[]) =>
+      runCli(
+        [
+          'enqueue',
+          '--api',
+          'vredis',
+          '--instance',
+          '2001',
+          '--file',
+          '20240701',
+          '--bucket',
+          'cache-backup',
+          ...extra,
+        ],
+        env,
+      );
+    const again = await enqueue2001();
     expect(again.stdout).toBe('vredis~KR~2001~SYSTEM~20240701~cache-backup~r1\n');
     expect(again.stderr).toContain('duplicate');
 
     await failNext(queue, 'vredis~KR~2001~SYSTEM~20240701~cache-backup~r1');
-    const third = await runCli(
-      [
-        'enqueue',
-        '--api',
-        'vredis',
-        '--instance',
-        '2001',
-        '--file',
-        '20240701',
-        '--bucket',
-        'cache-backup',
-        '--json',
-      ],
-      env,
-    );
+    const third = await enqueue2001('--json');
     expect(JSON.parse(third.stdout)).toEqual({
       jobId: 'vredis~KR~2001~SYSTEM~20240701~cache-backup~r2',
       added: true,

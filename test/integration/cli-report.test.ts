@@ -2,10 +2,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportRow } from '../../producer/report/rows.ts';
 import type { ExportWorker } from '../../worker/export-worker.ts';
-import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
+import { generateSeed } from '../emulator/index.ts';
 import { runCli } from '../helpers/cli.ts';
+import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulator-pipeline.ts';
 import { exportOutcome } from '../helpers/outcomes.ts';
-import { openPipeline, type Pipeline, startInProcessWorker } from '../helpers/pipeline.ts';
+import { type Pipeline, startInProcessWorker } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
 
 const HOUR_MS = 3_600_000;
@@ -13,16 +14,16 @@ const seed = generateSeed({ instances: 2, systemBackups: 1, apis: ['vredis'] });
 const [a] = seed.instances;
 
 describe('report', () => {
-  let emulator: Emulator;
+  let setup: EmulatorPipeline;
   let pipeline: Pipeline;
   let worker: ExportWorker;
   let env: Record<string, string>;
   let now: number;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ seed });
-    pipeline = await openPipeline('report', emulator, { maxAttempts: 1 });
-    env = { REDIS_URL: pipeline.redisUrl, QUEUE_PREFIX: pipeline.prefix, NCP_REGION: 'KR' };
+    setup = await startEmulatorPipeline('report', { seed }, { maxAttempts: 1 });
+    ({ pipeline } = setup);
+    env = setup.env;
     // Exports a real worker finishes: a success, and a failure for an unknown instance.
     await pipeline.producer.enqueue([
       {
@@ -50,8 +51,7 @@ describe('report', () => {
 
   afterAll(async () => {
     await worker?.close();
-    await pipeline?.cleanup();
-    await emulator?.close();
+    await setup?.close();
   });
 
   const rowsOf = (stdout: string) => JSON.parse(stdout) as ReportRow[];

@@ -2,9 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Outcome } from '../../shared/contract.ts';
 import type { ExportWorker } from '../../worker/export-worker.ts';
-import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
+import { type Emulator, generateSeed } from '../emulator/index.ts';
 import { runCli } from '../helpers/cli.ts';
-import { openPipeline, type Pipeline, startInProcessWorker } from '../helpers/pipeline.ts';
+import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulator-pipeline.ts';
+import { type Pipeline, startInProcessWorker } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
 
 const seed = generateSeed({ instances: 3, systemBackups: 1, apis: ['vredis'] });
@@ -17,16 +18,17 @@ const request = (instanceNo: string) => ({
 });
 
 describe('results, retry and status', () => {
+  let setup: EmulatorPipeline;
   let emulator: Emulator;
   let pipeline: Pipeline;
   let worker: ExportWorker;
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ seed });
+    setup = await startEmulatorPipeline('results', { seed }, { maxAttempts: 1 });
+    ({ emulator, pipeline } = setup);
     // One attempt per job, so the scheduled 503 fails its export for good.
-    pipeline = await openPipeline('results', emulator, { maxAttempts: 1 });
-    env = { REDIS_URL: pipeline.redisUrl, QUEUE_PREFIX: pipeline.prefix, NCP_REGION: 'KR' };
+    env = setup.env;
     emulator.configure({ faults: { schedule: ['http503'] } });
     // The 503 lands on whichever call comes first: enqueue that one alone.
     await pipeline.producer.enqueue([request(a!.instanceNo)]);
@@ -38,8 +40,7 @@ describe('results, retry and status', () => {
 
   afterAll(async () => {
     await worker?.close();
-    await pipeline?.cleanup();
-    await emulator?.close();
+    await setup?.close();
   });
 
   it('prints outcomes as JSON lines by default when not on a terminal', async () => {

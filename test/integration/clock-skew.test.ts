@@ -1,13 +1,9 @@
 /** A worker whose clock is off: 4 minutes still works, 6 minutes fails at once and says why. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportWorker } from '../../worker/export-worker.ts';
-import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
-import {
-  openPipeline,
-  type Pipeline,
-  requestsFromSeed,
-  startInProcessWorker,
-} from '../helpers/pipeline.ts';
+import { type Emulator, generateSeed } from '../emulator/index.ts';
+import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulator-pipeline.ts';
+import { type Pipeline, requestsFromSeed, startInProcessWorker } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
 
 const seed = generateSeed({ instances: 4, systemBackups: 1 });
@@ -15,20 +11,20 @@ const requests = requestsFromSeed(seed);
 const MINUTE = 60_000;
 
 describe('clock skew', () => {
+  let setup: EmulatorPipeline;
   let emulator: Emulator;
   let pipeline: Pipeline;
   let worker: ExportWorker;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ seed });
-    pipeline = await openPipeline('clock', emulator);
+    setup = await startEmulatorPipeline('clock', { seed });
+    ({ emulator, pipeline } = setup);
     worker = startInProcessWorker(pipeline);
   });
 
   afterAll(async () => {
     await worker?.close();
-    await pipeline?.cleanup();
-    await emulator?.close();
+    await setup?.close();
   });
 
   it.each([

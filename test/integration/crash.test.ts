@@ -1,33 +1,29 @@
 /** A worker killed with SIGKILL mid-run loses nothing: its jobs come back and finish. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
+import { type Emulator, generateSeed } from '../emulator/index.ts';
+import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulator-pipeline.ts';
 import { expectOneRecordPerJob, waitForFinishes } from '../helpers/ledger-checks.ts';
-import { openPipeline, type Pipeline, requestsFromSeed } from '../helpers/pipeline.ts';
+import { type Pipeline, requestsFromSeed } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
-import {
-  startWorkerProcess,
-  stopWorkerProcess,
-  type WorkerProcess,
-} from '../helpers/worker-process.ts';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.ts';
 
 const seed = generateSeed({ instances: 40, systemBackups: 2 });
 const requests = requestsFromSeed(seed);
 
 describe('crash recovery', () => {
+  let setup: EmulatorPipeline;
   let emulator: Emulator;
   let pipeline: Pipeline;
-  const workers: WorkerProcess[] = [];
+  let workers: WorkerProcess[];
 
   beforeAll(async () => {
     // Slow answers keep calls in flight when the worker dies.
-    emulator = await startEmulator({ seed, latencyMs: 400 });
-    pipeline = await openPipeline('crash', emulator);
+    setup = await startEmulatorPipeline('crash', { seed, latencyMs: 400 });
+    ({ emulator, pipeline, workers } = setup);
   });
 
   afterAll(async () => {
-    await Promise.all(workers.map((worker) => stopWorkerProcess(worker)));
-    await pipeline?.cleanup();
-    await emulator?.close();
+    await setup?.close();
   });
 
   it('finishes every job with exactly one outcome after a SIGKILL', async () => {

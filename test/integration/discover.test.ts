@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJobId } from '../../shared/contract.ts';
 import { type DiscoveryOutcome, discoveryOutcomeSchema } from '../../shared/discovery-contract.ts';
 import type { ExportWorker } from '../../worker/export-worker.ts';
-import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
+import { type Emulator, generateSeed } from '../emulator/index.ts';
 import { runCli } from '../helpers/cli.ts';
-import { openPipeline, type Pipeline, startInProcessWorker } from '../helpers/pipeline.ts';
+import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulator-pipeline.ts';
+import { type Pipeline, startInProcessWorker } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
 
 // 250 vredis and 250 vcache instances in KR: 3 pages of instances each (page size 100).
@@ -29,6 +30,7 @@ const newestIds = vredis.map((instance) =>
 );
 
 describe('discover', () => {
+  let setup: EmulatorPipeline;
   let emulator: Emulator;
   let pipeline: Pipeline;
   let worker: ExportWorker | undefined;
@@ -52,15 +54,14 @@ describe('discover', () => {
     ).reduce((sum, n) => sum + n, 0);
 
   beforeAll(async () => {
-    emulator = await startEmulator({ seed });
-    pipeline = await openPipeline('discover', emulator);
-    env = { REDIS_URL: pipeline.redisUrl, QUEUE_PREFIX: pipeline.prefix, NCP_REGION: 'KR' };
+    setup = await startEmulatorPipeline('discover', { seed });
+    ({ emulator, pipeline } = setup);
+    env = setup.env;
   });
 
   afterAll(async () => {
     await worker?.close();
-    await pipeline?.cleanup();
-    await emulator?.close();
+    await setup?.close();
   });
 
   it('says so when no worker is running, and enqueues nothing', async () => {

@@ -5,19 +5,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiFamily } from '../../shared/contract.ts';
-import { NcpClient, NcpError } from '../../shared/ncp/index.ts';
+import { type NcpClient, NcpError } from '../../shared/ncp/index.ts';
 import {
   type ListCall,
   listAllInstances,
   listBackups,
   readList,
 } from '../../worker/discovery/ncp-lists.ts';
-import {
-  DEFAULT_CREDENTIALS,
-  type Emulator,
-  generateSeed,
-  startEmulator,
-} from '../emulator/index.ts';
+import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
+import { productClient } from '../helpers/product-client.ts';
 
 // 30 instances: families alternate, regions rotate, so each family has 5 in each region.
 const seed = generateSeed({
@@ -38,13 +34,7 @@ describe.each(['json', 'xml'] as const)('emulator list actions (%s)', (format) =
 
   beforeAll(async () => {
     emulator = await startEmulator({ seed });
-    client = new NcpClient({
-      apiUrl: emulator.url,
-      ...DEFAULT_CREDENTIALS,
-      responseFormat: format,
-      timeoutMs: 2000,
-      maxResponseBytes: 1024 * 1024,
-    });
+    client = productClient(emulator, { responseFormat: format, maxResponseBytes: 1024 * 1024 });
   });
 
   afterAll(async () => {

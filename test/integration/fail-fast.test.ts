@@ -2,8 +2,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXPORT_JOB_NAME } from '../../shared/contract.ts';
 import type { ExportWorker } from '../../worker/export-worker.ts';
-import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
-import { openPipeline, type Pipeline, startInProcessWorker } from '../helpers/pipeline.ts';
+import { type Emulator, generateSeed } from '../emulator/index.ts';
+import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulator-pipeline.ts';
+import { type Pipeline, startInProcessWorker } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
 
 const seed = generateSeed({ instances: 2, systemBackups: 1 });
@@ -16,19 +17,19 @@ const known = {
 };
 
 describe('errors that no retry can fix', () => {
+  let setup: EmulatorPipeline;
   let emulator: Emulator;
   let pipeline: Pipeline;
   let worker: ExportWorker | undefined;
 
   beforeEach(async () => {
-    emulator = await startEmulator({ seed });
-    pipeline = await openPipeline('failfast', emulator);
+    setup = await startEmulatorPipeline('failfast', { seed });
+    ({ emulator, pipeline } = setup);
   });
 
   afterEach(async () => {
     await worker?.close();
-    await pipeline.cleanup();
-    await emulator.close();
+    await setup?.close();
   });
 
   async function onlyOutcome() {

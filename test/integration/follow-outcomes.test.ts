@@ -6,29 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportProducer } from '../../producer/producer.ts';
 import type { Outcome } from '../../shared/contract.ts';
 import type { DiscoveryOutcome } from '../../shared/discovery-contract.ts';
+import { exportOutcome } from '../helpers/outcomes.ts';
 import { deletePrefix, testRedisConfig, waitFor } from '../helpers/redis.ts';
 
-const outcome = (jobId: string, status: Outcome['status']): Outcome => ({
-  jobId,
-  request: {
-    api: 'vredis',
-    instanceNo: '1',
-    fileName: 'f',
-    bucketName: 'bbb',
-    backupTypeMode: 'SYSTEM',
-  },
-  status,
-  attempts: 1,
-  httpStatus: 200,
-  requestId: null,
-  returnCode: null,
-  returnMessage: null,
-  error: null,
-  enqueuedAt: new Date().toISOString(),
-  startedAt: new Date().toISOString(),
-  finishedAt: new Date().toISOString(),
-  meta: {},
-});
+const outcome = (jobId: string, status: Outcome['status']): Outcome =>
+  exportOutcome({ jobId, status, finishedAt: new Date().toISOString() });
 
 describe('following outcomes', () => {
   const redis = testRedisConfig('follow');

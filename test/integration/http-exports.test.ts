@@ -5,9 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Outcome } from '../../shared/contract.ts';
 import type { ExportWorker } from '../../worker/export-worker.ts';
-import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
+import { type Emulator, generateSeed } from '../emulator/index.ts';
+import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulator-pipeline.ts';
 import { type Answer, call, startTestService, type TestService } from '../helpers/http-service.ts';
-import { openPipeline, type Pipeline, startInProcessWorker } from '../helpers/pipeline.ts';
+import { type Pipeline, startInProcessWorker, vredisRequest } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
 
 const TOKEN = 'http-test-token-0123456789';
@@ -15,15 +16,11 @@ const seed = generateSeed({ instances: 4, systemBackups: 1, apis: ['vredis'] });
 const [a, b, c, d] = seed.instances;
 const file = a!.backups[0]!.fileName;
 const bucket = seed.buckets[0]!;
-const request = (instanceNo: string) => ({
-  api: 'vredis',
-  instanceNo,
-  fileName: file,
-  bucketName: bucket,
-});
+const request = (instanceNo: string) => vredisRequest(instanceNo, file, bucket);
 const idOf = (instanceNo: string) => `vredis~KR~${instanceNo}~SYSTEM~${file}~${bucket}`;
 
 describe('HTTP service: exports', () => {
+  let setup: EmulatorPipeline;
   let emulator: Emulator;
   let pipeline: Pipeline;
   let service: TestService;
@@ -37,8 +34,8 @@ describe('HTTP service: exports', () => {
     });
 
   beforeAll(async () => {
-    emulator = await startEmulator({ seed });
-    pipeline = await openPipeline('http', emulator, { maxAttempts: 1 });
+    setup = await startEmulatorPipeline('http', { seed }, { maxAttempts: 1 });
+    ({ emulator, pipeline } = setup);
     service = await startTestService({
       REDIS_URL: pipeline.redisUrl,
       QUEUE_PREFIX: pipeline.prefix,
@@ -51,8 +48,7 @@ describe('HTTP service: exports', () => {
   afterAll(async () => {
     await worker?.close();
     await service?.close();
-    await pipeline?.cleanup();
-    await emulator?.close();
+    await setup?.close();
   });
 
   it('refuses a missing or wrong token with the same 401, and enqueues nothing', async () => {

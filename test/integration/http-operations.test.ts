@@ -4,9 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportWorker } from '../../worker/export-worker.ts';
-import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
+import { type Emulator, generateSeed } from '../emulator/index.ts';
+import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulator-pipeline.ts';
 import { call, startTestService, type TestService } from '../helpers/http-service.ts';
-import { openPipeline, type Pipeline, startInProcessWorker } from '../helpers/pipeline.ts';
+import { type Pipeline, startInProcessWorker, vredisRequest } from '../helpers/pipeline.ts';
 import { type Exposition, parsePrometheus, sampleValue } from '../helpers/prometheus.ts';
 import { waitFor } from '../helpers/redis.ts';
 
@@ -14,12 +15,7 @@ const TOKEN = 'ops-token-abcdefghijklmnop';
 const seed = generateSeed({ instances: 3, systemBackups: 1, apis: ['vredis'] });
 const file = seed.instances[0]!.backups[0]!.fileName;
 const bucket = seed.buckets[0]!;
-const request = (instanceNo: string) => ({
-  api: 'vredis',
-  instanceNo,
-  fileName: file,
-  bucketName: bucket,
-});
+const request = (instanceNo: string) => vredisRequest(instanceNo, file, bucket);
 const basic = (token: string) => `Basic ${Buffer.from(`ops:${token}`).toString('base64')}`;
 const invalidId = `vredis~KR~999999~SYSTEM~${file}~${bucket}`;
 
@@ -31,6 +27,7 @@ async function scrape(url: string): Promise<Exposition> {
 }
 
 describe('HTTP service: metrics, dashboard, health', () => {
+  let setup: EmulatorPipeline;
   let emulator: Emulator;
   let pipeline: Pipeline;
   let service: TestService;
@@ -39,10 +36,10 @@ describe('HTTP service: metrics, dashboard, health', () => {
 
   beforeAll(async () => {
     // Retry-After: 0 on the scheduled 429, so the throttled call is repeated at once.
-    emulator = await startEmulator({ seed, retryAfter: 0 });
+    setup = await startEmulatorPipeline('http-ops', { seed, retryAfter: 0 }, { maxAttempts: 1 });
+    ({ emulator, pipeline } = setup);
     emulator.configure({ faults: { schedule: ['throttle'] } });
-    pipeline = await openPipeline('http-ops', emulator, { maxAttempts: 1 });
-    env = { REDIS_URL: pipeline.redisUrl, QUEUE_PREFIX: pipeline.prefix, NCP_REGION: 'KR' };
+    env = setup.env;
     service = await startTestService({ ...env, API_TOKEN: TOKEN, EXPORT_MAX_ATTEMPTS: '1' });
     worker = startInProcessWorker(pipeline, { METRICS_PORT: '0', METRICS_HOST: '127.0.0.1' });
     const body = [...seed.instances.map((i) => request(i.instanceNo)), request('999999')];
@@ -53,8 +50,7 @@ describe('HTTP service: metrics, dashboard, health', () => {
   afterAll(async () => {
     await worker?.close();
     await service?.close();
-    await pipeline?.cleanup();
-    await emulator?.close();
+    await setup?.close();
   });
 
   it('reports jobs, outcomes, NCP calls and 429s for the whole system', async () => {

@@ -5,22 +5,16 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../helpers/http-service.ts';
-import {
-  csrfIn,
-  failedId,
-  invalidId,
-  pageClient,
-  recordPageFixtures,
-} from '../helpers/page-client.ts';
-import { openPipeline, type Pipeline } from '../helpers/pipeline.ts';
+import { startTestService } from '../helpers/http-service.ts';
+import { csrfIn, failedId, invalidId, type pageClient } from '../helpers/page-client.ts';
+import { PAGE_TOKEN, type PageService, startPageService } from '../helpers/page-service.ts';
+import type { Pipeline } from '../helpers/pipeline.ts';
 
-const TOKEN = 'page-token-7c1e9a4b2d6f8e03';
+const TOKEN = PAGE_TOKEN;
 
 describe('the page: sign-in, sessions, CSRF', () => {
+  let page: PageService;
   let pipeline: Pipeline;
-  let service: TestService;
-  let origin: string;
   let client: ReturnType<typeof pageClient>;
   const request: ReturnType<typeof pageClient>['request'] = (path, options) =>
     client.request(path, options);
@@ -28,23 +22,14 @@ describe('the page: sign-in, sessions, CSRF', () => {
   let redis: Redis;
 
   beforeAll(async () => {
-    pipeline = await openPipeline('page-auth', { url: 'http://127.0.0.1:9' });
-    await recordPageFixtures(pipeline.producer.ledger);
-    service = await startTestService({
-      REDIS_URL: pipeline.redisUrl,
-      QUEUE_PREFIX: pipeline.prefix,
-      API_TOKEN: TOKEN,
-      UI_ALLOW_RETRY: 'true',
-    });
-    origin = service.url;
-    client = pageClient(origin, TOKEN);
+    page = await startPageService('page-auth');
+    ({ pipeline, client } = page);
     redis = new Redis(pipeline.redisUrl);
   });
 
   afterAll(async () => {
     redis?.disconnect();
-    await service?.close();
-    await pipeline?.cleanup();
+    await page?.close();
   });
 
   it('sends a visitor without a session to sign in, and takes the token once', async () => {

@@ -4,22 +4,13 @@
  * outcome has one, and /ui read-only with nothing from elsewhere.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../helpers/http-service.ts';
-import {
-  csrfIn,
-  failedId,
-  invalidId,
-  landedId,
-  pageClient,
-  recordPageFixtures,
-} from '../helpers/page-client.ts';
-import { openPipeline, type Pipeline } from '../helpers/pipeline.ts';
+import { csrfIn, failedId, invalidId, landedId, type pageClient } from '../helpers/page-client.ts';
+import { PAGE_TOKEN, type PageService, startPageService } from '../helpers/page-service.ts';
 
-const TOKEN = 'page-token-7c1e9a4b2d6f8e03';
+const TOKEN = PAGE_TOKEN;
 
 describe('the page: what it shows', () => {
-  let pipeline: Pipeline;
-  let service: TestService;
+  let page: PageService;
   let origin: string;
   let client: ReturnType<typeof pageClient>;
   const request: ReturnType<typeof pageClient>['request'] = (path, options) =>
@@ -27,21 +18,13 @@ describe('the page: what it shows', () => {
   const signIn = () => client.signIn();
 
   beforeAll(async () => {
-    pipeline = await openPipeline('page-content', { url: 'http://127.0.0.1:9' });
-    await recordPageFixtures(pipeline.producer.ledger);
-    service = await startTestService({
-      REDIS_URL: pipeline.redisUrl,
-      QUEUE_PREFIX: pipeline.prefix,
-      API_TOKEN: TOKEN,
-      UI_ALLOW_RETRY: 'true',
-    });
-    origin = service.url;
-    client = pageClient(origin, TOKEN);
+    page = await startPageService('page-content');
+    ({ client } = page);
+    origin = page.service.url;
   });
 
   afterAll(async () => {
-    await service?.close();
-    await pipeline?.cleanup();
+    await page?.close();
   });
 
   it('escapes every value from data: names, meta, messages, files, the search', async () => {

@@ -1,10 +1,10 @@
 /** The ledger's per-instance summary against a real Redis: kept by first records only, bounded. */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Ledger } from '../../shared/ledger/index.ts';
+import type { Ledger } from '../../shared/ledger/index.ts';
 import { SUMMARY_DAYS, summaryKey } from '../../shared/ledger/summary.ts';
 import { exportOutcome } from '../helpers/outcomes.ts';
-import { deletePrefix, testRedisConfig } from '../helpers/redis.ts';
+import { openTestLedger, type TestLedger } from '../helpers/test-ledger.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -15,24 +15,16 @@ async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 describe('ledger summary', () => {
-  const redis = testRedisConfig('summary');
-  let connection: Redis;
+  let t: TestLedger;
   let ledger: Ledger;
+  let connection: Redis;
 
   beforeEach(() => {
-    connection = new Redis(redis.url);
-    ledger = new Ledger({
-      connection,
-      prefix: redis.prefix,
-      policy: { keepCompletedSeconds: 60, keepFailedSeconds: 60 },
-    });
+    t = openTestLedger('summary', { keepCompletedSeconds: 60, keepFailedSeconds: 60 });
+    ({ ledger, connection } = t);
   });
 
-  afterEach(async () => {
-    await ledger.close();
-    connection.disconnect();
-    await deletePrefix(redis.url, redis.prefix);
-  });
+  afterEach(() => t.close());
 
   it('keeps the last success and last failure of each instance, from first records only', async () => {
     await ledger.recordExport(
@@ -132,7 +124,7 @@ describe('ledger summary', () => {
     expect(days).toHaveLength(SUMMARY_DAYS);
     expect(days.at(-1)).toBe(new Date(start + 59 * DAY_MS).toISOString().slice(0, 10));
     expect(summary!.days[days[0]!]).toEqual({ runs: 3, failed: 1 });
-    const fields = await connection.hlen(summaryKey(redis.prefix, 'vredis~KR~1234511'));
+    const fields = await connection.hlen(summaryKey(t.prefix, 'vredis~KR~1234511'));
     expect(fields).toBeLessThanOrEqual(2 * SUMMARY_DAYS + 14);
   });
 
@@ -149,7 +141,7 @@ describe('ledger summary', () => {
     }
     const before = await all(ledger.instanceSummaries());
     // Records written before summaries existed: no summary at all.
-    await connection.del(`${redis.prefix}:cache-export-results-summary-index`);
+    await connection.del(`${t.prefix}:cache-export-results-summary-index`);
     expect(await all(ledger.instanceSummaries())).toEqual([]);
     expect(await ledger.rebuildSummaries()).toBe(3);
     expect(await ledger.rebuildSummaries()).toBe(3);

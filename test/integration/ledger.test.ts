@@ -1,53 +1,26 @@
 /** The ledger against a real Redis: one record per job, counted once, whoever finishes it. */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Outcome } from '../../shared/contract.ts';
 import type { DiscoveryOutcome } from '../../shared/discovery-contract.ts';
-import { Ledger } from '../../shared/ledger/index.ts';
-import { deletePrefix, testRedisConfig } from '../helpers/redis.ts';
+import type { Ledger } from '../../shared/ledger/index.ts';
+import { exportOutcome } from '../helpers/outcomes.ts';
+import { openTestLedger, type TestLedger } from '../helpers/test-ledger.ts';
 
-const outcome = (jobId: string, status: Outcome['status']): Outcome => ({
-  jobId,
-  request: {
-    api: 'vredis',
-    instanceNo: '1',
-    fileName: 'f',
-    bucketName: 'bbb',
-    backupTypeMode: 'SYSTEM',
-  },
-  status,
-  attempts: 1,
-  httpStatus: status === 'succeeded' ? 200 : 503,
-  requestId: null,
-  returnCode: null,
-  returnMessage: null,
-  error:
-    status === 'failed' ? { kind: 'server', code: '500', message: 'down', retryable: true } : null,
-  enqueuedAt: '2026-12-01T00:00:00.000Z',
-  startedAt: '2026-12-01T00:00:01.000Z',
-  finishedAt: '2026-12-01T00:00:02.000Z',
-  meta: {},
-});
+const outcome = (jobId: string, status: Outcome['status']): Outcome =>
+  exportOutcome({ jobId, status, finishedAt: '2026-12-01T00:00:02.000Z' });
 
 describe('ledger', () => {
-  const redis = testRedisConfig('ledger');
-  let connection: Redis;
+  let t: TestLedger;
   let ledger: Ledger;
+  let connection: Redis;
 
   beforeEach(() => {
-    connection = new Redis(redis.url);
-    ledger = new Ledger({
-      connection,
-      prefix: redis.prefix,
-      policy: { keepCompletedSeconds: 60, keepFailedSeconds: 120 },
-    });
+    t = openTestLedger('ledger', { keepCompletedSeconds: 60, keepFailedSeconds: 120 });
+    ({ ledger, connection } = t);
   });
 
-  afterEach(async () => {
-    await ledger.close();
-    connection.disconnect();
-    await deletePrefix(redis.url, redis.prefix);
-  });
+  afterEach(() => t.close());
 
   it('keeps the first record of a job and counts a second finish as a repeat', async () => {
     expect(await ledger.recordExport(outcome('job-1', 'succeeded'))).toBe('recorded');
@@ -79,7 +52,7 @@ describe('ledger', () => {
 
   it('keeps its claims as long as the export queue keeps finished jobs, plus a day', async () => {
     await ledger.recordExport(outcome('job-5', 'succeeded'));
-    const [claim] = await connection.keys(`${redis.prefix}:*claim*`);
+    const [claim] = await connection.keys(`${t.prefix}:*claim*`);
     const ttl = await connection.pttl(claim!);
     expect(ttl).toBeGreaterThan((120 + 86_400 - 5) * 1000);
     expect(ttl).toBeLessThanOrEqual((120 + 86_400) * 1000);

@@ -11,6 +11,7 @@ import {
   generateSeed,
   startEmulator,
 } from '../emulator/index.ts';
+import { productClient } from '../helpers/product-client.ts';
 
 const seed = generateSeed({ instances: 2, systemBackups: 1 });
 const instance = seed.instances[0]!;
@@ -29,13 +30,7 @@ describe.each(['json', 'xml'] as const)('NCP client against the emulator (%s)', 
 
   beforeAll(async () => {
     emulator = await startEmulator({ seed });
-    client = new NcpClient({
-      apiUrl: emulator.url,
-      ...DEFAULT_CREDENTIALS,
-      responseFormat: format,
-      timeoutMs: 2000,
-      maxResponseBytes: 64 * 1024,
-    });
+    client = productClient(emulator, { responseFormat: format, maxResponseBytes: 64 * 1024 });
   });
 
   afterAll(async () => {

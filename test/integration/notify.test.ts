@@ -12,14 +12,10 @@ import type { ExportWorker } from '../../worker/export-worker.ts';
 import { deliver } from '../../worker/notify/delivery.ts';
 import type { Notification } from '../../worker/notify/messages.ts';
 import { NOTIFY_QUEUE, Notifier } from '../../worker/notify/notifier.ts';
-import {
-  DEFAULT_CREDENTIALS,
-  type Emulator,
-  generateSeed,
-  startEmulator,
-} from '../emulator/index.ts';
+import { DEFAULT_CREDENTIALS, generateSeed } from '../emulator/index.ts';
+import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulator-pipeline.ts';
 import { exportOutcome } from '../helpers/outcomes.ts';
-import { openPipeline, type Pipeline, startInProcessWorker } from '../helpers/pipeline.ts';
+import { type Pipeline, startInProcessWorker } from '../helpers/pipeline.ts';
 import { deletePrefix, testRedisConfig, waitFor } from '../helpers/redis.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
@@ -27,15 +23,15 @@ const HOUR_MS = 3_600_000;
 const seed = generateSeed({ instances: 3, systemBackups: 1, apis: ['vredis'] });
 
 describe('notifications from a worker', () => {
-  let emulator: Emulator;
+  let setup: EmulatorPipeline;
   let pipeline: Pipeline;
   let worker: ExportWorker;
   let receiver: WebhookReceiver;
   let redis: Redis;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ seed });
-    pipeline = await openPipeline('notify', emulator, { maxAttempts: 1 });
+    setup = await startEmulatorPipeline('notify', { seed }, { maxAttempts: 1 });
+    ({ pipeline } = setup);
     redis = new Redis(pipeline.redisUrl);
     // A webhook that takes the first message and never answers.
     receiver = await startWebhookReceiver(() => 'hang');
@@ -45,8 +41,7 @@ describe('notifications from a worker', () => {
     await receiver?.close();
     await worker?.close();
     redis?.disconnect();
-    await pipeline?.cleanup();
-    await emulator?.close();
+    await setup?.close();
   });
 
   it('sends a storm of failures as one message, and a hanging webhook holds no export up', async () => {

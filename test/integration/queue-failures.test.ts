@@ -10,13 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPORT_QUEUE } from '../../shared/contract.ts';
 import type { ExportWorker } from '../../worker/export-worker.ts';
 import { Finisher } from '../../worker/finish.ts';
-import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
-import {
-  openPipeline,
-  type Pipeline,
-  requestsFromSeed,
-  startInProcessWorker,
-} from '../helpers/pipeline.ts';
+import { type Emulator, generateSeed } from '../emulator/index.ts';
+import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulator-pipeline.ts';
+import { type Pipeline, requestsFromSeed, startInProcessWorker } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
 
 const seed = generateSeed({ instances: 2, systemBackups: 1, apis: ['vredis'] });
@@ -31,19 +27,19 @@ function signal(): { promise: Promise<void>; resolve: () => void } {
 }
 
 describe('jobs the queue fails itself', () => {
+  let setup: EmulatorPipeline;
   let emulator: Emulator;
   let pipeline: Pipeline;
   let worker: ExportWorker | undefined;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ seed });
-    pipeline = await openPipeline('queue-failures', emulator);
+    setup = await startEmulatorPipeline('queue-failures', { seed });
+    ({ emulator, pipeline } = setup);
   });
 
   afterAll(async () => {
     await worker?.close();
-    await pipeline?.cleanup();
-    await emulator?.close();
+    await setup?.close();
   });
 
   it('records a job failed for stalling past the limit, once, without calling NCP', async () => {

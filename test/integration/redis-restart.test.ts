@@ -1,34 +1,34 @@
 /** Redis dies and comes back mid-run: workers and producer reconnect, nothing accepted is lost. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
-import { openPipeline, type Pipeline, requestsFromSeed } from '../helpers/pipeline.ts';
+import { type Emulator, generateSeed } from '../emulator/index.ts';
+import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulator-pipeline.ts';
+import { type Pipeline, requestsFromSeed } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
 import { type PrivateRedis, privateRedis } from '../helpers/redis-server.ts';
-import {
-  startWorkerProcess,
-  stopWorkerProcess,
-  type WorkerProcess,
-} from '../helpers/worker-process.ts';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.ts';
 
 const seed = generateSeed({ instances: 40, systemBackups: 2 });
 const requests = requestsFromSeed(seed);
 
 describe('Redis restart', () => {
   let redis: PrivateRedis;
+  let setup: EmulatorPipeline;
   let emulator: Emulator;
   let pipeline: Pipeline;
-  const workers: WorkerProcess[] = [];
+  let workers: WorkerProcess[];
 
   beforeAll(async () => {
     redis = await privateRedis();
-    emulator = await startEmulator({ seed, latencyMs: 50 });
-    pipeline = await openPipeline('restart', emulator, { redisUrl: redis.url });
+    setup = await startEmulatorPipeline(
+      'restart',
+      { seed, latencyMs: 50 },
+      { redisUrl: redis.url },
+    );
+    ({ emulator, pipeline, workers } = setup);
   });
 
   afterAll(async () => {
-    await Promise.all(workers.map((worker) => stopWorkerProcess(worker)));
-    await pipeline?.cleanup().catch(() => {});
-    await emulator?.close();
+    await setup?.close().catch(() => {});
     await redis?.dispose();
   });
 

@@ -5,9 +5,10 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDiscoveryQueue } from '../../producer/discovery.ts';
-import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
+import { type Emulator, generateSeed } from '../emulator/index.ts';
 import { runCli } from '../helpers/cli.ts';
-import { openPipeline, type Pipeline } from '../helpers/pipeline.ts';
+import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulator-pipeline.ts';
+import type { Pipeline } from '../helpers/pipeline.ts';
 import { redisTime, untilRedisTime, waitFor } from '../helpers/redis.ts';
 import {
   startWorkerProcess,
@@ -20,6 +21,7 @@ const seed = generateSeed({ instances: INSTANCES, apis: ['vredis'] });
 const TICK = /^repeat:every-2s:(\d+)$/;
 
 describe('schedules', () => {
+  let setup: EmulatorPipeline;
   let emulator: Emulator;
   let pipeline: Pipeline;
   let workers: WorkerProcess[] = [];
@@ -27,15 +29,14 @@ describe('schedules', () => {
   const discoveryOutcomes = () => pipeline.producer.ledger.discoveryOutcomes();
 
   beforeAll(async () => {
-    emulator = await startEmulator({ seed });
-    pipeline = await openPipeline('schedule', emulator);
-    env = { REDIS_URL: pipeline.redisUrl, QUEUE_PREFIX: pipeline.prefix, NCP_REGION: 'KR' };
+    setup = await startEmulatorPipeline('schedule', { seed });
+    ({ emulator, pipeline } = setup);
+    env = setup.env;
   });
 
   afterAll(async () => {
     await Promise.all(workers.map((worker) => stopWorkerProcess(worker)));
-    await pipeline?.cleanup();
-    await emulator?.close();
+    await setup?.close();
   });
 
   it('refuses bad names, cron patterns, time zones and discovery options', async () => {

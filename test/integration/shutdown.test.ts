@@ -1,31 +1,27 @@
 /** SIGTERM under load: calls in flight finish, waiting jobs go back unharmed, exit code 0. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, generateSeed, startEmulator } from '../emulator/index.ts';
-import { openPipeline, type Pipeline, requestsFromSeed } from '../helpers/pipeline.ts';
+import { type Emulator, generateSeed } from '../emulator/index.ts';
+import { type EmulatorPipeline, startEmulatorPipeline } from '../helpers/emulator-pipeline.ts';
+import { type Pipeline, requestsFromSeed } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/redis.ts';
-import {
-  startWorkerProcess,
-  stopWorkerProcess,
-  type WorkerProcess,
-} from '../helpers/worker-process.ts';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.ts';
 
 const seed = generateSeed({ instances: 20, systemBackups: 2 });
 const requests = requestsFromSeed(seed);
 
 describe('graceful shutdown', () => {
+  let setup: EmulatorPipeline;
   let emulator: Emulator;
   let pipeline: Pipeline;
-  const workers: WorkerProcess[] = [];
+  let workers: WorkerProcess[];
 
   beforeAll(async () => {
-    emulator = await startEmulator({ seed, latencyMs: 400 });
-    pipeline = await openPipeline('shutdown', emulator);
+    setup = await startEmulatorPipeline('shutdown', { seed, latencyMs: 400 });
+    ({ emulator, pipeline, workers } = setup);
   });
 
   afterAll(async () => {
-    await Promise.all(workers.map((worker) => stopWorkerProcess(worker)));
-    await pipeline?.cleanup();
-    await emulator?.close();
+    await setup?.close();
   });
 
   it('finishes calls in flight, hands waiting jobs back, loses and repeats nothing', async () => {

@@ -5,16 +5,9 @@ import {
   exportJobId,
   parseExportRequest,
 } from '../../shared/contract.ts';
+import { EXAMPLE_REQUEST } from '../helpers/export-requests.ts';
 
-const valid = {
-  api: 'vredis',
-  instanceNo: '1234511',
-  fileName: '20240702',
-  bucketName: 'redis-backup',
-  backupTypeMode: 'SYSTEM',
-  regionCode: 'KR',
-  meta: { ticket: 'OPS-12' },
-};
+const valid = { ...EXAMPLE_REQUEST, meta: { ticket: 'OPS-12' } };
 
 function issuesOf(data: unknown) {
   const result = parseExportRequest(data);

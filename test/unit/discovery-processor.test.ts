@@ -5,14 +5,14 @@ import { type ExportRequest, exportJobId } from '../../shared/contract.ts';
 import type { DiscoveryOutcome } from '../../shared/discovery-contract.ts';
 import { discoveryOutcomeSchema } from '../../shared/discovery-contract.ts';
 import { NcpError, type NcpResponse } from '../../shared/ncp/index.ts';
-import type { DiscoveryOutcomeStore } from '../../worker/discovery/outcome.ts';
 import {
   createDiscoveryProcessor,
   type DiscoveryExporter,
   type ListClient,
 } from '../../worker/discovery/processor.ts';
-import type { CallLimiter } from '../../worker/ncp-call.ts';
+import { CountingLimiter } from '../helpers/counting-limiter.ts';
 import { type FakeJob, fakeJob as fakeJobOf } from '../helpers/fake-job.ts';
+import { MemoryOutcomes } from '../helpers/memory-outcomes.ts';
 
 /** Three vredis instances in KR, listed 2 per page; 103's number comes as a JSON number. */
 const INSTANCES = [
@@ -71,28 +71,6 @@ class FakeNcp implements ListClient {
   }
 }
 
-class CountingLimiter implements CallLimiter {
-  acquired = 0;
-  booked = 0;
-  throttles = 0;
-  block?: AbortController;
-  async acquire(signal?: AbortSignal) {
-    signal?.throwIfAborted();
-    // The worker shuts down while this call waits for its turn.
-    this.block?.abort(new Error('worker is shutting down'));
-    signal?.throwIfAborted();
-    this.acquired++;
-    return `b${this.acquired}`;
-  }
-  async sent() {
-    this.booked++;
-  }
-  async throttled() {
-    this.throttles++;
-    return 1;
-  }
-}
-
 class MemoryExporter implements DiscoveryExporter {
   readonly queued = new Set<string>();
   enqueued: ExportRequest[] = [];
@@ -111,27 +89,15 @@ class MemoryExporter implements DiscoveryExporter {
   }
 }
 
-class MemoryOutcomes implements DiscoveryOutcomeStore {
-  readonly written: DiscoveryOutcome[] = [];
-  async write(outcome: DiscoveryOutcome) {
-    if (this.written.some((o) => o.jobId === outcome.jobId)) return 'repeat' as const;
-    this.written.push(outcome);
-    return 'recorded' as const;
-  }
-  async read(jobId: string) {
-    return this.written.find((o) => o.jobId === jobId);
-  }
-}
-
 function fakeJob(data: unknown, overrides: Partial<Job> = {}): FakeJob {
   return fakeJobOf({ id: 'disc-1', queueName: 'cache-export-discovery', data, ...overrides });
 }
 
 function setup(options: { shutdown?: AbortController; concurrency?: number } = {}) {
   const ncp = new FakeNcp();
-  const limiter = new CountingLimiter();
+  const limiter = new CountingLimiter({ pauseMs: 1 });
   const exporter = new MemoryExporter();
-  const outcomes = new MemoryOutcomes();
+  const outcomes = new MemoryOutcomes<DiscoveryOutcome>();
   const shutdown = options.shutdown ?? new AbortController();
   const process = createDiscoveryProcessor({
     client: ncp,
@@ -167,7 +133,7 @@ describe('discovery processor', () => {
     expect(ncp.calls.filter((a) => a === 'getCloudRedisInstanceList')).toHaveLength(2);
     expect(ncp.calls.filter((a) => a === 'getCloudRedisBackupDetailList')).toHaveLength(3);
     expect(limiter.acquired).toBe(5);
-    expect(limiter.booked).toBe(5);
+    expect(limiter.booked).toHaveLength(5);
     expect(exporter.enqueued).toEqual([
       {
         api: 'vredis',
@@ -276,7 +242,7 @@ describe('discovery processor', () => {
     ncp.failures.set('getCloudRedisInstanceList', [limited, unavailable]);
     ncp.failures.set('getCloudRedisBackupDetailList', [unavailable, unavailable]);
     await expect(process(fakeJob(request))).resolves.toMatchObject({ status: 'succeeded' });
-    expect(limiter.throttles).toBe(1);
+    expect(limiter.throttles).toHaveLength(1);
     expect(ncp.calls).toHaveLength(5 + 4);
     expect(limiter.acquired).toBe(9);
     expect(outcomes.written[0]!.errors).toEqual([]);
@@ -307,7 +273,7 @@ describe('discovery processor', () => {
   it('hands the job back on shutdown, enqueueing nothing and writing no outcome', async () => {
     const shutdown = new AbortController();
     const { limiter, exporter, outcomes, process } = setup({ shutdown });
-    limiter.block = shutdown;
+    limiter.abortOnAcquire = shutdown;
     const job = fakeJob(request);
     await expect(process(job)).rejects.toBeInstanceOf(DelayedError);
     expect(job.delayedTo).toBeTypeOf('number');

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { renderSchema, SCHEMA_FILES } from '../../shared/schema/json-schema.ts';
+import { EXAMPLE_REQUEST } from '../helpers/export-requests.ts';
 
 const names = Object.keys(SCHEMA_FILES) as (keyof typeof SCHEMA_FILES)[];
 const read = (name: string) =>
@@ -16,15 +17,7 @@ describe('published JSON Schema', () => {
     const validate = new Ajv2020({ strict: false }).compile(
       JSON.parse(read('export-request.schema.json')),
     );
-    const example = {
-      api: 'vredis',
-      instanceNo: '1234511',
-      fileName: '20240702',
-      bucketName: 'redis-backup',
-      backupTypeMode: 'SYSTEM',
-      regionCode: 'KR',
-      meta: { ticket: 'OPS-12' },
-    };
+    const example = { ...EXAMPLE_REQUEST, meta: { ticket: 'OPS-12' } };
     expect(validate(example)).toBe(true);
     expect(validate({ ...example, backupTypeMode: undefined })).toBe(true);
     for (const bad of [

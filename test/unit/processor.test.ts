@@ -3,22 +3,18 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../shared/contract.ts';
 import { NcpError, type NcpResponse } from '../../shared/ncp/index.ts';
-import type { OutcomeStore } from '../../worker/outcome.ts';
-import {
-  type CallLimiter,
-  createExportProcessor,
-  type ExportClient,
-} from '../../worker/processor.ts';
+import { createExportProcessor, type ExportClient } from '../../worker/processor.ts';
+import { CountingLimiter } from '../helpers/counting-limiter.ts';
+import { EXAMPLE_REQUEST } from '../helpers/export-requests.ts';
 import { type FakeJob, fakeJob as fakeJobOf } from '../helpers/fake-job.ts';
+import { MemoryOutcomes } from '../helpers/memory-outcomes.ts';
+import {
+  authError as authErrorOf,
+  serverError as serverErrorOf,
+  throttledError,
+} from '../helpers/ncp-errors.ts';
 
-const request = {
-  api: 'vredis',
-  instanceNo: '1234511',
-  fileName: '20240702',
-  bucketName: 'redis-backup',
-  backupTypeMode: 'SYSTEM',
-  regionCode: 'KR',
-};
+const request = EXAMPLE_REQUEST;
 
 const success: NcpResponse = {
   httpStatus: 200,
@@ -30,18 +26,6 @@ const success: NcpResponse = {
 
 function fakeJob(overrides: Partial<Job> = {}): FakeJob {
   return fakeJobOf({ id: 'job-1', queueName: 'cache-export', data: request, ...overrides });
-}
-
-class MemoryOutcomes implements OutcomeStore {
-  readonly written: Outcome[] = [];
-  async write(outcome: Outcome) {
-    if (this.written.some((o) => o.jobId === outcome.jobId)) return 'repeat' as const;
-    this.written.push(outcome);
-    return 'recorded' as const;
-  }
-  async read(jobId: string) {
-    return this.written.find((o) => o.jobId === jobId);
-  }
 }
 
 class ScriptedClient implements ExportClient {
@@ -57,47 +41,8 @@ class ScriptedClient implements ExportClient {
   }
 }
 
-class CountingLimiter implements CallLimiter {
-  acquired = 0;
-  booked: string[] = [];
-  throttles: (number | undefined)[] = [];
-  private readonly pauseMs = 10;
-  /** A global pause in force at the next acquire, in ms. */
-  pausedForMs = 0;
-  async acquire(signal?: AbortSignal, onWait?: (waitMs: number, paused: boolean) => void) {
-    signal?.throwIfAborted();
-    if (this.pausedForMs > 0) onWait?.(this.pausedForMs, true);
-    return `booking-${++this.acquired}`;
-  }
-  async sent(booking: string) {
-    this.booked.push(booking);
-  }
-  async throttled(retryAfterMs: number | undefined) {
-    this.throttles.push(retryAfterMs);
-    return retryAfterMs ?? this.pauseMs;
-  }
-}
-
-const throttled = (retryAfterMs?: number) =>
-  new NcpError({
-    kind: 'throttled',
-    code: '420',
-    message: 'Rate Limited',
-    httpStatus: 429,
-    retryAfterMs,
-  });
-const serverError = new NcpError({
-  kind: 'server',
-  code: '1000',
-  message: 'try again',
-  httpStatus: 500,
-});
-const authError = new NcpError({
-  kind: 'auth',
-  code: '200',
-  message: 'Authentication Failed',
-  httpStatus: 401,
-});
+const serverError = serverErrorOf();
+const authError = authErrorOf();
 
 function setup(
   answers: (NcpResponse | NcpError)[],
@@ -105,7 +50,7 @@ function setup(
 ) {
   const client = new ScriptedClient(answers);
   const limiter = new CountingLimiter();
-  const outcomes = new MemoryOutcomes();
+  const outcomes = new MemoryOutcomes<Outcome>();
   const process = createExportProcessor({
     client,
     limiter,
@@ -143,7 +88,11 @@ describe('export processor', () => {
   });
 
   it('repeats throttled calls within the attempt, waiting for the limiter each time', async () => {
-    const { client, limiter, outcomes, process } = setup([throttled(), throttled(2000), success]);
+    const { client, limiter, outcomes, process } = setup([
+      throttledError(),
+      throttledError(2000),
+      success,
+    ]);
     await process(fakeJob());
     expect(client.calls).toBe(3);
     expect(limiter.acquired).toBe(3);
@@ -153,7 +102,9 @@ describe('export processor', () => {
   });
 
   it('ends the attempt as throttled once the throttle wait bound is spent', async () => {
-    const { client, outcomes, process } = setup([throttled(5000)], { throttleMaxWaitMs: 1000 });
+    const { client, outcomes, process } = setup([throttledError(5000)], {
+      throttleMaxWaitMs: 1000,
+    });
     const error = await process(fakeJob()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NcpError);
     expect((error as NcpError).kind).toBe('throttled');
