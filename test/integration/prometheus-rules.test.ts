@@ -79,7 +79,7 @@ describe.runIf(havePromtool)('Prometheus rules and Grafana dashboard (promtool)'
   });
 
   it('checks the alert rules', () => {
-    expect(promtool(['check', 'rules', RULES])).toContain('SUCCESS: 5 rules found');
+    expect(promtool(['check', 'rules', RULES])).toContain('SUCCESS: 6 rules found');
   });
 
   it("passes the rules' unit tests", () => {
