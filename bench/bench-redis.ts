@@ -1,8 +1,3 @@
-/**
- * The private redis-server of a scenario (the test helper's, with its AOF turned off: fsync on
- * every write would measure the disk) and what the benchmarks read from it.
- */
-import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { privateRedis } from '../test/helpers/redis-server.ts';
 import { registerPid, unregisterPid } from './cleanup.ts';
@@ -82,35 +77,5 @@ export function perJob(before: CommandStats, after: CommandStats, jobs: number) 
       .slice(0, 8)
       .map(([name, calls]) => `${name} ${calls.toFixed(2)}`)
       .join(', '),
-  };
-}
-
-/**
- * The times (Redis clock, ms) at which the rate limiter booked calls as sent, read with MONITOR
- * (`redis-cli`, its own process) from its SENT script's `ZADD … XX <time> <call>`: the limiter's
- * own view of the calls, to set beside what the emulator saw.
- */
-export async function watchBookings(url: string): Promise<{ stop(): Promise<number[]> }> {
-  const child = spawn('redis-cli', ['-u', url, 'monitor'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const times: number[] = [];
-  let rest = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => {
-    const lines = (rest + text).split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) {
-      const booked = /\[\d+ lua\] "ZADD" "[^"]*" "XX" "(\d+)"/.exec(line);
-      if (booked) times.push(Number(booked[1]));
-    }
-  });
-  registerPid(child.pid);
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  await new Promise((resolve) => child.stdout.once('data', resolve)); // "OK": monitoring
-  return {
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-      unregisterPid(child.pid);
-      return times.sort((a, b) => a - b);
-    },
   };
 }

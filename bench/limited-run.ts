@@ -4,8 +4,10 @@
  * The emulator times every call; the rate comes from its record of accepted exports.
  */
 import { readFileSync } from 'node:fs';
+import { watchLimiterRecord } from '../test/helpers/limiter-record.ts';
 import { acceptedTimes, type BenchEmulator, resetEmulator } from './bench-emulator.ts';
-import { type BenchRedis, perJob, watchBookings } from './bench-redis.ts';
+import { type BenchRedis, perJob } from './bench-redis.ts';
+import { registerPid, unregisterPid } from './cleanup.ts';
 import type { BenchContext } from './context.ts';
 import { cliScript, spawnChild } from './processes.ts';
 import { enqueuePaused, resume, waitForFinished, waitForWorkers, workerEnv } from './setup.ts';
@@ -73,13 +75,15 @@ export async function limitedRun(
   try {
     await waitForWorkers(producer, options.workers);
     const before = await redis.commandStats();
-    const bookings = await watchBookings(redis.url);
+    const bookings = await watchLimiterRecord(redis.url, prefix);
+    registerPid(bookings.pid);
     const started = await resume(producer);
     const count = options.requests.length;
     const expectedMs = (1000 * count) / Math.min(options.limit, 1000);
     const done = await waitForFinished(redis.client, prefix, count, 3 * expectedMs + 60_000);
     if (done.failed > 0) throw new Error(`${options.label}: ${done.failed} exports failed`);
     const booked = await bookings.stop();
+    unregisterPid(bookings.pid);
     const commands = perJob(before, await redis.commandStats(), count);
     const stats = await emulator.stats();
     const times = await acceptedTimes(emulator.url);

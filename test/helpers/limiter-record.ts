@@ -3,11 +3,14 @@
  * every SENT script run under one prefix, read with MONITOR through `redis-cli` in its own
  * process. Promises about the limit are judged on this record, not on when a second process
  * (the emulator) got round to counting the calls: its event loop lags on a busy machine.
+ * The bench reads the same record (`bench/limited-run.ts`).
  */
 import { spawn } from 'node:child_process';
 import { limiterKeys } from '../../shared/limiter-keys.ts';
 
 export interface LimiterRecord {
+  /** The `redis-cli` process reading the record (the bench's clean-up tracks it). */
+  readonly pid: number | undefined;
   /** Stops watching; returns the booking times, sorted (ms, Redis clock). */
   stop(): Promise<number[]>;
 }
@@ -34,6 +37,7 @@ export async function watchLimiterRecord(redisUrl: string, prefix: string): Prom
     child.once('error', reject);
   });
   return {
+    pid: child.pid,
     async stop() {
       child.kill('SIGTERM');
       await exited;
