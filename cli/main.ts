@@ -3,7 +3,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../shared/config.ts';
-import { ContractError } from '../shared/contract.ts';
+import { ContractError } from '../shared/contract-core.ts';
 import { endQuietlyOnClosedPipe } from './closed-pipe.ts';
 import { CliError, type CliIo, EXIT, type Register, writeLine } from './context.ts';
 import { refuseRepeatedOptions } from './repeated-options.ts';

@@ -4,12 +4,8 @@
  */
 import type { Job, Queue } from 'bullmq';
 import type { JobPolicy, RedisConfig } from '../shared/config.ts';
-import {
-  ContractError,
-  type ExportRequest,
-  type FieldIssue,
-  parseExportRequest,
-} from '../shared/contract.ts';
+import type { ExportRequest } from '../shared/contract.ts';
+import { ContractError, type FieldIssue } from '../shared/contract-core.ts';
 import {
   type EnqueueOptions,
   type EnqueueResult,
@@ -90,6 +86,8 @@ export class ExportProducer {
     requests: readonly unknown[],
     options: EnqueueOptions = {},
   ): Promise<EnqueueResult[]> {
+    // The schemas (zod) load on the first validation: commands that only read never pay for them.
+    const { parseExportRequest } = await import('../shared/contract.ts');
     const valid: ExportRequest[] = [];
     const issues: FieldIssue[] = [];
     requests.forEach((data, index) => {

@@ -5,7 +5,7 @@
  * as the queue.
  */
 import type { Cluster, Redis } from 'ioredis';
-import { EXPORT_QUEUE } from './contract.ts';
+import { EXPORT_QUEUE } from './contract-core.ts';
 
 export interface LimiterKeys {
   /** Sorted set of calls, scored by send time (Redis clock, ms; ahead while not yet sent). */

@@ -3,7 +3,7 @@
  * ledger (in producers and workers) and the workers' call metrics, read by shared/metrics.ts
  * when scraped. Apart from metrics.ts so that writing a counter does not load prom-client.
  */
-import { EXPORT_QUEUE } from './contract.ts';
+import { EXPORT_QUEUE } from './contract-core.ts';
 
 /** Upper bounds (seconds) of the NCP call latency histogram's buckets. */
 export const CALL_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;

@@ -1,4 +1,4 @@
-import { ContractError } from '../../shared/contract.ts';
+import { ContractError } from '../../shared/contract-core.ts';
 import { type Register, writeLine } from '../context.ts';
 import { withProducer } from '../lib/common.ts';
 

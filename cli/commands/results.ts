@@ -1,4 +1,4 @@
-import { LANDING_STATES } from '../../shared/contract.ts';
+import { LANDING_STATES } from '../../shared/contract-core.ts';
 import type { Register } from '../context.ts';
 import { withReadOnlyProducer } from '../lib/common.ts';
 import { parseChoice, parseKinds, parseSince } from '../lib/filters.ts';

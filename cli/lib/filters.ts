@@ -1,6 +1,6 @@
 /** Parsing of the flags commands share: filters of `results` and `retry`, numbers, choices. */
 
-import { ERROR_KINDS, type ErrorKind } from '../../shared/contract.ts';
+import { ERROR_KINDS, type ErrorKind } from '../../shared/contract-core.ts';
 import { CliError, EXIT } from '../context.ts';
 
 export function parseSince(text: string | undefined): Date | undefined {

@@ -6,13 +6,8 @@
  */
 import { type JobsOptions, Queue } from 'bullmq';
 import type { JobPolicy } from '../config.ts';
-import {
-  BACKOFF_TYPE,
-  EXPORT_JOB_NAME,
-  EXPORT_QUEUE,
-  type ExportRequest,
-  exportJobId,
-} from '../contract.ts';
+import type { ExportRequest } from '../contract.ts';
+import { BACKOFF_TYPE, EXPORT_JOB_NAME, EXPORT_QUEUE, exportJobId } from '../contract-core.ts';
 import { DEFAULTS } from '../defaults.ts';
 import type { RedisClient } from '../redis.ts';
 import { traceEnqueue } from './enqueue-spans.ts';

@@ -11,7 +11,7 @@
  *   with the old.
  */
 import { CREATED_AT_FIELD, finishedSetKey, jobKey } from '../bullmq-layout.ts';
-import { EXPORT_QUEUE, RESULTS_QUEUE } from '../contract.ts';
+import { EXPORT_QUEUE, RESULTS_QUEUE } from '../contract-core.ts';
 import type { RedisClient } from '../redis.ts';
 
 export type RunPlan =

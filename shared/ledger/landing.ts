@@ -7,7 +7,7 @@
  * runs twice (a worker died after counting) counts once and only rewrites the record.
  */
 import type { Landing } from '../contract.ts';
-import { RESULTS_QUEUE } from '../contract.ts';
+import { RESULTS_QUEUE } from '../contract-core.ts';
 import { LANDING_SECONDS_BUCKETS, metricFields } from '../metric-fields.ts';
 
 /**

@@ -14,13 +14,8 @@
 import { type Job, Queue } from 'bullmq';
 import { jobKey } from '../bullmq-layout.ts';
 import type { JobPolicy } from '../config.ts';
-import {
-  DISCOVERY_OUTCOME_JOB_NAME,
-  type Landing,
-  OUTCOME_JOB_NAME,
-  type Outcome,
-  RESULTS_QUEUE,
-} from '../contract.ts';
+import type { Landing, Outcome } from '../contract.ts';
+import { DISCOVERY_OUTCOME_JOB_NAME, OUTCOME_JOB_NAME, RESULTS_QUEUE } from '../contract-core.ts';
 import type { DiscoveryOutcome } from '../discovery-contract.ts';
 import { metricFields, metricsKey } from '../metric-fields.ts';
 import type { RedisClient } from '../redis.ts';

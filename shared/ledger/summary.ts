@@ -15,7 +15,7 @@
  */
 
 import type { Outcome } from '../contract.ts';
-import { RESULTS_QUEUE } from '../contract.ts';
+import { RESULTS_QUEUE } from '../contract-core.ts';
 import type { RedisClient } from '../redis.ts';
 
 /** Days of runs kept per instance; `report --days` reads at most this many. */

@@ -59,4 +59,18 @@ describe('start-up of the producer commands', () => {
       packages.filter((name) => [...SERVE_ONLY, ...WORKER_ONLY, ...TRACING].includes(name)),
     ).toEqual([]);
   });
+
+  it.each([
+    ['status', []],
+    ['results', ['--format', 'jsonl']],
+  ])('%s, which validates nothing, does not load the schemas (zod)', async (command, rest) => {
+    const packages = await loadedBy([command, ...rest]);
+    expect(packages).toContain('bullmq');
+    expect(packages).not.toContain('zod');
+  });
+
+  it('enqueue, which validates, does load them', async () => {
+    const args = ['--api', 'vredis', '--instance', '1', '--file', 'f', '--bucket', 'bucket-a'];
+    expect(await loadedBy(['enqueue', ...args])).toContain('zod');
+  });
 });
