@@ -32,8 +32,9 @@ export function openDiscoveryQueue(producer: ExportProducer): Queue {
     connection: producer.redis,
     prefix: producer.queue.opts.prefix,
   });
-  // Its connection errors go where the producer's own go (its `onError`).
-  queue.on('error', (error) => producer.queue.emit('error', error));
+  // It shares the producer's connection, whose errors reach the producer's `onError` already:
+  // heard here too, each would be reported twice (unheard, BullMQ would print it).
+  queue.on('error', () => {});
   return queue;
 }
 

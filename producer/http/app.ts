@@ -151,10 +151,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     scope.addHook('onRequest', redisAvailability(producer.redis));
     registerRoutes(scope, api);
   });
-  // Shared by /ui and the page. Its errors are those of the producer's connection, which the
-  // producer reports already.
+  // Shared by /ui and the page.
   const discoveryQueue = openDiscoveryQueue(producer);
-  discoveryQueue.on('error', () => {});
   app.addHook('onClose', async () => {
     await discoveryQueue.close();
   });
